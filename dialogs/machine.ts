@@ -1,0 +1,600 @@
+import { and, assign, emit, fromPromise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import {
+  normaliseDescription,
+  normaliseEmail,
+  normalisePhone,
+  normaliseUsername,
+  maskPhone,
+  type Check,
+} from '../src/evidence/validate';
+import type { Secret } from '../src/evidence/secret';
+import {
+  RECOVERY_INTENTS,
+  type Category,
+  type Choice,
+  type DialogEvent,
+  type Evidence,
+  type Field,
+  type PasswordOutcome,
+  type RecoveryIntent,
+  type Reply,
+  type TicketRequest,
+  type TicketSummary,
+  type UserEvent,
+} from './types';
+
+/**
+ * The conversation, as a statechart. Pure: it knows intents, evidence and
+ * replies as data. The three effects it needs (check a password, open a
+ * ticket, look up the user's tickets) are actors the engine supplies with
+ * `machine.provide({ actors })`.
+ */
+
+export const MAX_PASSWORDS = 3;
+/** re-prompts for one field before it is skipped */
+export const MAX_REASKS = 2;
+/** consecutive misunderstandings before a person is offered */
+export const MAX_MISSES = 2;
+
+export interface DialogInput {
+  conversationId: string;
+  /** the channel can show a masked password input (Adaptive Cards) */
+  canMask: boolean;
+  defaultRegion: string;
+}
+
+export interface DialogContext extends DialogInput {
+  caseNo: number;
+  category: Category | null;
+  evidence: Evidence;
+  /** fields given or skipped in this case */
+  done: Field[];
+  field: Field | null;
+  reasks: number;
+  /** came to a field from the summary: go back to it afterwards */
+  returnToConfirm: boolean;
+  misses: number;
+  distressed: boolean;
+  topic: RecoveryIntent | null;
+  lastAsk: Reply | null;
+  lastTicketRef: string | null;
+}
+
+const TOPICS: Choice[] = [
+  { label: 'topic.forgot_password', value: 'forgot_password' },
+  { label: 'topic.reset_not_received', value: 'reset_not_received' },
+  { label: 'topic.account_hacked', value: 'account_hacked' },
+  { label: 'topic.account_deleted', value: 'account_deleted' },
+  { label: 'topic.account_banned', value: 'account_banned' },
+  { label: 'topic.phone_changed', value: 'phone_changed' },
+  { label: 'topic.login_error', value: 'login_error' },
+  { label: 'topic.talk_to_human', value: 'talk_to_human' },
+];
+const SKIP: Choice = { label: 'choice.skip', value: 'skip' };
+const YES_NO_HELPED: Choice[] = [
+  { label: 'choice.yes_helped', value: 'affirm' },
+  { label: 'choice.no_still_locked', value: 'deny' },
+];
+
+const FOLLOW_UP: Record<RecoveryIntent, { key: string; choices: Choice[] } | null> = {
+  forgot_password: { key: 'guide.did_it_help', choices: YES_NO_HELPED },
+  reset_not_received: { key: 'guide.did_it_help', choices: YES_NO_HELPED },
+  login_error: { key: 'guide.did_it_help', choices: YES_NO_HELPED },
+  phone_changed: { key: 'guide.did_it_help', choices: YES_NO_HELPED },
+  account_deleted: {
+    key: 'guide.deleted_follow_up',
+    choices: [
+      { label: 'choice.yes_back_in', value: 'affirm' },
+      { label: 'choice.no_cant_log_in', value: 'deny' },
+    ],
+  },
+  account_banned: {
+    key: 'guide.banned_follow_up',
+    choices: [
+      { label: 'choice.yes_appeal', value: 'affirm' },
+      { label: 'choice.no_thanks', value: 'deny' },
+    ],
+  },
+  // a hacked account goes straight to a person: there is nothing to try first
+  account_hacked: null,
+};
+
+const GLOBAL_INTENTS = ['cancel', 'help', 'talk_to_human'];
+const CORRECTION_CUE = /\b(actually|sorry|i meant|correction|wrong|typo|instead|not\s+\S+\s+but|my (?:e-?mail|phone|number|user\s?name|handle) is)\b/i;
+
+const isRecovery = (intent: string): intent is RecoveryIntent => (RECOVERY_INTENTS as readonly string[]).includes(intent);
+const userEvent = (e: DialogEvent): UserEvent | null => (e.type === 'USER' ? e : null);
+const intentOf = (e: DialogEvent) => userEvent(e)?.intent;
+const isGlobal = (e: DialogEvent) => GLOBAL_INTENTS.includes(intentOf(e) ?? '');
+
+/** Reads the value for a field out of a message. */
+function parseField(field: Field, e: UserEvent, ctx: DialogContext): Check {
+  switch (field) {
+    case 'username':
+      return normaliseUsername(e.entities.username ?? e.text);
+    case 'email':
+      return normaliseEmail(e.entities.email ?? e.text);
+    case 'phone':
+      return e.entities.phone ? { ok: true, value: e.entities.phone } : normalisePhone(e.text, ctx.defaultRegion);
+    case 'description':
+      return normaliseDescription(e.text);
+    case 'passwords':
+      return { ok: false, reason: 'password.use_card' };
+  }
+}
+
+/** A message that corrects another field than the one asked ("actually my email is …"). */
+function correction(e: DialogEvent, ctx: DialogContext): { field: Field; value: string } | null {
+  const u = userEvent(e);
+  if (!u) return null;
+  const cued = CORRECTION_CUE.test(u.text) || ctx.field === null || ctx.field === 'passwords';
+  const found: [Field, string | undefined][] = [
+    ['email', u.entities.email],
+    ['username', u.entities.username],
+    ['phone', u.entities.phone],
+  ];
+  for (const [field, value] of found) {
+    if (value && field !== ctx.field && (cued || field === 'username')) return { field, value };
+  }
+  return null;
+}
+
+function fieldFromText(e: UserEvent, canMask: boolean): Field | null {
+  const fromChoice = e.choice?.startsWith('field:') ? (e.choice.slice(6) as Field) : null;
+  if (fromChoice) return fromChoice;
+  const t = e.text.toLowerCase();
+  if (/user\s?name|handle/.test(t)) return 'username';
+  if (/e-?mail/.test(t)) return 'email';
+  if (/phone|number/.test(t)) return 'phone';
+  if (canMask && /pass\s?word/.test(t)) return 'passwords';
+  if (/descri|what happened|story|details/.test(t)) return 'description';
+  return null;
+}
+
+function nextField(ctx: DialogContext): Field | null {
+  const order: Field[] = ['username', 'email', 'phone', 'passwords', 'description'];
+  for (const f of order) {
+    if (f === 'passwords' && (!ctx.canMask || !ctx.evidence.username)) continue;
+    if (!ctx.done.includes(f)) return f;
+  }
+  return null;
+}
+
+function askFor(field: Field, ctx: DialogContext): Reply {
+  if (field === 'passwords') {
+    const count = ctx.evidence.passwords.length;
+    return count === 0
+      ? { key: 'ask.passwords', input: 'password', choices: [SKIP] }
+      : { key: 'ask.passwords_more', params: { count, max: MAX_PASSWORDS }, input: 'password', choices: [{ label: 'choice.no_more', value: 'skip' }] };
+  }
+  const key = ctx.category === 'account_banned' && field === 'description' ? 'ask.appeal_statement' : `ask.${field}`;
+  return { key, choices: [SKIP] };
+}
+
+export function summaryParams(ctx: DialogContext): Record<string, string | number | null> {
+  const e = ctx.evidence;
+  return {
+    category: ctx.category ?? 'other',
+    username: e.username ? `@${e.username}` : null,
+    email: e.email ?? null,
+    phone: e.phone ? maskPhone(e.phone) : null,
+    passwords: ctx.canMask ? e.passwords.length : null,
+    description: e.description ? (e.description.length > 140 ? `${e.description.slice(0, 137)}…` : e.description) : null,
+  };
+}
+
+const freshCase = (ctx: DialogContext): Partial<DialogContext> => ({
+  caseNo: ctx.caseNo + 1,
+  category: null,
+  evidence: { passwords: [] },
+  done: [],
+  field: null,
+  reasks: 0,
+  returnToConfirm: false,
+  distressed: false,
+  lastAsk: null,
+});
+
+export const dialogMachine = setup({
+  types: {
+    context: {} as DialogContext,
+    events: {} as DialogEvent,
+    input: {} as DialogInput,
+    emitted: {} as { type: 'reply'; reply: Reply },
+  },
+  actors: {
+    /** checks a previous password against the account's history; the Secret is dropped after */
+    verifyPassword: fromPromise<PasswordOutcome, { username: string | undefined; secret: Secret }>(async () => 'not_checked'),
+    /** opens the ticket (idempotent per caseKey) and returns its reference */
+    openTicket: fromPromise<{ ref: string }, TicketRequest>(async () => {
+      throw new Error('openTicket not provided');
+    }),
+    /** the tickets of the user of this conversation (never anyone else's) */
+    listTickets: fromPromise<{ tickets: TicketSummary[]; ref?: string }, { ref?: string }>(async ({ input }) => ({ tickets: [], ref: input.ref })),
+  },
+  guards: {
+    intentIs: ({ event }, p: { intents: string[] }) => p.intents.includes(intentOf(event) ?? ''),
+    isRecoveryIntent: ({ event }) => isRecovery(intentOf(event) ?? ''),
+    isAmbiguous: ({ event }) => Boolean(userEvent(event)?.ambiguous),
+    tooManyMisses: ({ context }) => context.misses + 1 >= MAX_MISSES,
+    isSkip: ({ event }) => {
+      const u = userEvent(event);
+      return Boolean(u && (u.entities.skip || u.choice === 'skip'));
+    },
+    isGlobal: ({ event }) => isGlobal(event),
+    isCorrection: ({ context, event }) => correction(event, context) !== null,
+    validForField: ({ context, event }) => {
+      const u = userEvent(event);
+      return Boolean(u && context.field && !isGlobal(event) && parseField(context.field, u, context).ok);
+    },
+    canReask: ({ context, event }) => !isGlobal(event) && context.reasks < MAX_REASKS,
+    notGlobal: ({ event }) => !isGlobal(event),
+    topicHandsOffOnYes: ({ context }) => context.topic === 'account_banned',
+    hasCategory: ({ context }) => context.category !== null,
+    returningToConfirm: ({ context }) => context.returnToConfirm,
+    hasNextField: ({ context }) => nextField(context) !== null,
+    choseField: ({ context, event }) => {
+      const u = userEvent(event);
+      return Boolean(u && fieldFromText(u, context.canMask));
+    },
+    canTakeMorePasswords: ({ context }) => context.evidence.passwords.length < MAX_PASSWORDS,
+  },
+  actions: {
+    say: emit((_, reply: Reply) => ({ type: 'reply' as const, reply })),
+    sayTopics: emit((_, p: { key: string }) => ({ type: 'reply' as const, reply: { key: p.key, choices: TOPICS } })),
+    sayGuide: emit(({ context }) => ({ type: 'reply' as const, reply: { key: `guide.${context.topic}` } })),
+    sayFollowUp: emit(({ context }) => {
+      const f = context.topic ? FOLLOW_UP[context.topic] : null;
+      return { type: 'reply' as const, reply: f ? { key: f.key, choices: f.choices } : { key: 'guide.did_it_help', choices: YES_NO_HELPED } };
+    }),
+    sayClarify: emit(({ event }) => {
+      const [a, b] = userEvent(event)?.ambiguous ?? ['help', 'help'];
+      return {
+        type: 'reply' as const,
+        reply: { key: 'clarify.which', choices: [{ label: `topic.${a}`, value: a }, { label: `topic.${b}`, value: b }] },
+      };
+    }),
+    repeatLastAsk: emit(({ context }) => ({ type: 'reply' as const, reply: context.lastAsk ?? { key: 'help.general', choices: TOPICS } })),
+    askField: assign(({ context }) => {
+      const field = nextField(context)!;
+      return { field, reasks: 0, lastAsk: askFor(field, context) };
+    }),
+    askAgain: assign(({ context }) => ({ lastAsk: context.field ? askFor(context.field, context) : context.lastAsk })),
+    sayReason: emit(({ context, event }) => {
+      const u = userEvent(event)!;
+      const check = parseField(context.field!, u, context);
+      return { type: 'reply' as const, reply: { key: check.ok ? 'collect.not_understood' : check.reason } };
+    }),
+    countReask: assign(({ context }) => ({ reasks: context.reasks + 1 })),
+    acceptField: assign(({ context, event }) => {
+      const field = context.field!;
+      const check = parseField(field, userEvent(event)!, context);
+      if (!check.ok) return {};
+      return {
+        evidence: { ...context.evidence, [field]: check.value },
+        done: [...context.done.filter((f) => f !== field), field],
+      };
+    }),
+    skipField: assign(({ context }) => ({ done: [...context.done.filter((f) => f !== context.field), context.field!] })),
+    applyCorrection: assign(({ context, event }) => {
+      const c = correction(event, context)!;
+      const check = parseField(c.field, { ...(userEvent(event) as UserEvent), text: c.value, entities: {} }, context);
+      if (!check.ok) return {};
+      return { evidence: { ...context.evidence, [c.field]: check.value }, done: [...context.done.filter((f) => f !== c.field), c.field] };
+    }),
+    sayCorrected: emit(({ context, event }) => ({
+      type: 'reply' as const,
+      reply: { key: 'collect.corrected', params: { field: correction(event, context)?.field ?? '' } },
+    })),
+    noteMood: assign(({ context, event }) => ({ distressed: context.distressed || Boolean(userEvent(event)?.entities.distressed) })),
+    setTopicFromIntent: assign(({ event }) => ({ topic: intentOf(event) as RecoveryIntent })),
+    setCategoryFromTopic: assign(({ context }) => ({ category: context.topic })),
+    setCategoryFromIntent: assign(({ context, event }) => {
+      const intent = intentOf(event) ?? '';
+      return { category: isRecovery(intent) ? intent : (context.category ?? null) };
+    }),
+    triageFromMessage: assign(({ context, event }) => {
+      const u = userEvent(event)!;
+      const d = normaliseDescription(u.text);
+      return {
+        category: isRecovery(u.intent) ? u.intent : 'other',
+        evidence: d.ok && !u.entities.skip ? { ...context.evidence, description: d.value } : context.evidence,
+        done: d.ok && !u.entities.skip ? [...context.done, 'description' as Field] : context.done,
+      };
+    }),
+    countMiss: assign(({ context }) => ({ misses: context.misses + 1 })),
+    resetMisses: assign({ misses: 0 }),
+    newCase: assign(({ context }) => freshCase(context)),
+    markReturn: assign({ returnToConfirm: true }),
+    reopenChosenField: assign(({ context, event }) => {
+      const field = fieldFromText(userEvent(event)!, context.canMask)!;
+      const evidence = { ...context.evidence };
+      if (field === 'passwords') evidence.passwords = [];
+      else delete evidence[field];
+      return { evidence, done: context.done.filter((f) => f !== field), returnToConfirm: true };
+    }),
+    recordPassword: assign(({ context }, p: { outcome: PasswordOutcome }) => ({
+      evidence: { ...context.evidence, passwords: [...context.evidence.passwords, p.outcome] },
+    })),
+    finishPasswords: assign(({ context }) => ({ done: [...context.done.filter((f) => f !== 'passwords'), 'passwords' as Field] })),
+    rememberTicket: assign((_, p: { ref: string }) => ({ lastTicketRef: p.ref })),
+  },
+}).createMachine({
+  id: 'reclaim',
+  context: ({ input }) => ({
+    ...input,
+    caseNo: 1,
+    category: null,
+    evidence: { passwords: [] },
+    done: [],
+    field: null,
+    reasks: 0,
+    returnToConfirm: false,
+    misses: 0,
+    distressed: false,
+    topic: null,
+    lastAsk: null,
+    lastTicketRef: null,
+  }),
+  initial: 'idle',
+  on: {
+    // Reached when the current state did not handle the message itself:
+    // global commands first, then routing by intent.
+    USER: [
+      { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'cancel.nothing' } } },
+      { guard: { type: 'intentIs', params: { intents: ['help'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'help.general' } }, 'resetMisses'] },
+      { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', { type: 'say', params: { key: 'human.intro' } }] },
+      { guard: 'isAmbiguous', target: '.idle', actions: 'sayClarify' },
+      { guard: { type: 'intentIs', params: { intents: ['account_hacked'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent', 'setCategoryFromTopic', 'sayGuide'] },
+      { guard: 'isRecoveryIntent', target: '.guide', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent'] },
+      { guard: { type: 'intentIs', params: { intents: ['ticket_status'] } }, target: '.status', actions: 'resetMisses' },
+      { guard: { type: 'intentIs', params: { intents: ['greeting'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'greeting' } }, 'resetMisses'] },
+      { guard: { type: 'intentIs', params: { intents: ['thanks'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'thanks' } }, 'resetMisses'] },
+      { guard: { type: 'intentIs', params: { intents: ['goodbye'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'goodbye' } }, 'resetMisses'] },
+      { guard: { type: 'intentIs', params: { intents: ['affirm', 'deny'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } } },
+      { guard: 'tooManyMisses', target: '.offerHuman', actions: 'countMiss' },
+      { target: '.idle', actions: ['countMiss', { type: 'sayTopics', params: { key: 'fallback' } }] },
+    ],
+    PASSWORD: { actions: { type: 'say', params: { key: 'password.not_asked' } } },
+    PASSWORD_IN_CHAT: { actions: { type: 'say', params: { key: 'password.in_chat' } } },
+  },
+  states: {
+    idle: {
+      on: {
+        WELCOME: { actions: { type: 'sayTopics', params: { key: 'welcome' } } },
+      },
+    },
+
+    offerHuman: {
+      entry: {
+        type: 'say',
+        params: {
+          key: 'fallback.offer_human',
+          choices: [
+            { label: 'topic.talk_to_human', value: 'talk_to_human' },
+            { label: 'choice.show_topics', value: 'help' },
+          ],
+        },
+      },
+      on: {
+        USER: [
+          { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'collect', actions: ['resetMisses', { type: 'say', params: { key: 'human.intro' } }] },
+          { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'idle', actions: ['resetMisses', { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } }] },
+        ],
+      },
+    },
+
+    guide: {
+      entry: ['sayGuide', 'sayFollowUp'],
+      on: {
+        USER: [
+          {
+            guard: and([{ type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, 'topicHandsOffOnYes']),
+            target: 'collect',
+            actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.appeal_intro' } }],
+          },
+          { guard: { type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, target: 'idle', actions: { type: 'say', params: { key: 'guide.glad' } } },
+          {
+            guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'topicHandsOffOnYes']),
+            target: 'idle',
+            actions: { type: 'say', params: { key: 'guide.no_appeal' } },
+          },
+          { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'collect', actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.handoff_intro' } }] },
+        ],
+      },
+    },
+
+    status: {
+      invoke: {
+        src: 'listTickets',
+        input: ({ event }) => ({ ref: userEvent(event)?.entities.ticketRef }),
+        onDone: { target: 'idle', actions: emit(({ event }) => ({ type: 'reply' as const, reply: statusReply(event.output) })) },
+        onError: { target: 'idle', actions: { type: 'say', params: { key: 'error.status' } } },
+      },
+    },
+
+    collect: {
+      initial: 'start',
+      on: {
+        // Global commands while collecting: the collected evidence is kept unless the user cancels.
+        USER: [
+          { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: 'idle', actions: [{ type: 'sayTopics', params: { key: 'cancel.done' } }, 'newCase'] },
+          { guard: { type: 'intentIs', params: { intents: ['help'] } }, actions: [{ type: 'say', params: { key: 'help.collect' } }, 'repeatLastAsk'] },
+          { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, actions: [{ type: 'say', params: { key: 'human.already' } }, 'repeatLastAsk'] },
+          { actions: [{ type: 'say', params: { key: 'collect.not_understood' } }, 'repeatLastAsk'] },
+        ],
+      },
+      states: {
+        start: {
+          always: [{ guard: 'hasCategory', target: 'next' }, { target: 'triage' }],
+        },
+        triage: {
+          entry: [assign({ field: null, lastAsk: { key: 'ask.what_happened', choices: [SKIP] } }), 'repeatLastAsk'],
+          on: {
+            USER: [{ guard: 'notGlobal', target: 'next', actions: ['noteMood', 'triageFromMessage'] }],
+          },
+        },
+        next: {
+          always: [
+            { guard: 'returningToConfirm', target: 'confirm' },
+            { guard: 'hasNextField', target: 'field' },
+            { target: 'confirm' },
+          ],
+        },
+        field: {
+          entry: ['askField', 'repeatLastAsk'],
+          always: { guard: ({ context }) => context.field === 'passwords', target: 'passwords' },
+          on: {
+            USER: [
+              { guard: 'isSkip', target: 'next', actions: ['skipField', { type: 'say', params: { key: 'collect.skipped' } }] },
+              { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
+              { guard: 'validForField', target: 'next', actions: ['noteMood', 'acceptField'] },
+              { guard: 'canReask', actions: ['countReask', 'sayReason', 'repeatLastAsk'] },
+              { guard: 'notGlobal', target: 'next', actions: ['sayReason', 'skipField', { type: 'say', params: { key: 'collect.giving_up' } }] },
+            ],
+          },
+        },
+        passwords: {
+          initial: 'asking',
+          states: {
+            asking: {
+              tags: ['secret'],
+              on: {
+                PASSWORD: 'checking',
+                PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'askAgain', 'repeatLastAsk'] },
+                USER: [
+                  { guard: 'isSkip', target: '#reclaim.collect.next', actions: 'finishPasswords' },
+                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '#reclaim.collect.next', actions: 'finishPasswords' },
+                  { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
+                  { guard: 'notGlobal', actions: [{ type: 'say', params: { key: 'password.use_card' } }, 'askAgain', 'repeatLastAsk'] },
+                ],
+              },
+            },
+            checking: {
+              invoke: {
+                src: 'verifyPassword',
+                input: ({ context, event }) => ({
+                  username: context.evidence.username,
+                  secret: (event as Extract<DialogEvent, { type: 'PASSWORD' }>).secret,
+                }),
+                onDone: { target: 'checked', actions: { type: 'recordPassword', params: ({ event }) => ({ outcome: event.output }) } },
+                // a directory outage must not lose the case: note that it was not checked
+                onError: { target: 'checked', actions: { type: 'recordPassword', params: { outcome: 'not_checked' } } },
+              },
+            },
+            checked: {
+              // the same words whatever the outcome: the bot is no password oracle
+              entry: { type: 'say', params: { key: 'password.received' } },
+              always: [
+                { guard: 'canTakeMorePasswords', target: 'asking', actions: ['askAgain', 'repeatLastAsk'] },
+                { target: '#reclaim.collect.next', actions: 'finishPasswords' },
+              ],
+            },
+          },
+        },
+        confirm: {
+          entry: [
+            assign(({ context }) => ({
+              field: null,
+              returnToConfirm: false,
+              lastAsk: {
+                key: 'confirm.summary',
+                params: summaryParams(context),
+                choices: [
+                  { label: 'choice.yes_open_ticket', value: 'affirm' },
+                  { label: 'choice.no_change', value: 'deny' },
+                ],
+              },
+            })),
+            'repeatLastAsk',
+          ],
+          on: {
+            USER: [
+              { guard: 'isCorrection', target: 'confirm', reenter: true, actions: ['applyCorrection', 'sayCorrected'] },
+              { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' },
+              { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
+              { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'chooseField' },
+            ],
+          },
+        },
+        chooseField: {
+          entry: [
+            assign(({ context }) => ({
+              lastAsk: {
+                key: 'confirm.which_field',
+                choices: [
+                  { label: 'field.username', value: 'field:username' },
+                  { label: 'field.email', value: 'field:email' },
+                  { label: 'field.phone', value: 'field:phone' },
+                  ...(context.canMask && context.evidence.username ? [{ label: 'field.passwords', value: 'field:passwords' }] : []),
+                  { label: 'field.description', value: 'field:description' },
+                ],
+              },
+            })),
+            'repeatLastAsk',
+          ],
+          on: {
+            USER: [
+              { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
+              { guard: { type: 'intentIs', params: { intents: ['deny', 'affirm'] } }, target: 'confirm' },
+            ],
+          },
+        },
+        opening: {
+          invoke: {
+            src: 'openTicket',
+            input: ({ context }) => ({
+              caseKey: `${context.conversationId}#${context.caseNo}`,
+              category: context.category ?? 'other',
+              distressed: context.distressed,
+              evidence: context.evidence,
+            }),
+            onDone: {
+              target: '#reclaim.idle',
+              actions: [
+                emit(({ context, event }) => ({
+                  type: 'reply' as const,
+                  reply: { key: context.category === 'account_hacked' ? 'ticket.opened_urgent' : 'ticket.opened', params: { ref: event.output.ref } },
+                })),
+                { type: 'rememberTicket', params: ({ event }) => ({ ref: event.output.ref }) },
+                'newCase',
+              ],
+            },
+            onError: { target: 'failed' },
+          },
+        },
+        failed: {
+          entry: [
+            assign({
+              lastAsk: {
+                key: 'ticket.failed',
+                choices: [
+                  { label: 'choice.try_again', value: 'affirm' },
+                  { label: 'choice.cancel', value: 'cancel' },
+                ],
+              },
+            }),
+            'repeatLastAsk',
+          ],
+          on: {
+            USER: [{ guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' }],
+          },
+        },
+      },
+    },
+  },
+});
+
+function statusReply({ tickets, ref }: { tickets: TicketSummary[]; ref?: string }): Reply {
+  const items = tickets.slice(0, 5).map((t) => ({ ref: t.ref, status: t.status, category: t.category, updated: t.updatedAt.slice(0, 10) }));
+  if (ref && !tickets.some((t) => t.ref === ref)) {
+    // the same answer whether the reference exists for someone else or not at all
+    return { key: items.length ? 'status.not_found_but' : 'status.not_found', params: { ref }, items };
+  }
+  if (items.length === 0) return { key: 'status.none' };
+  return { key: 'status.list', params: { count: tickets.length }, items };
+}
+
+export type DialogMachine = typeof dialogMachine;
+export type DialogActor = ActorRefFrom<DialogMachine>;
+export type DialogSnapshot = SnapshotFrom<DialogMachine>;

@@ -1,0 +1,228 @@
+import type { Storage } from 'botbuilder';
+import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
+import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
+import type { DialogEvent, Reply, TicketRequest, TicketSummary, Understanding } from '../../dialogs/types';
+import type { AccountDirectory } from '../directory';
+import { Secret } from '../evidence/secret';
+import { REDACTED, redactSecrets } from '../evidence/redact';
+import type { Logger } from '../logger';
+import type { Nlu } from '../nlu';
+import { StaleWriteError } from '../storage/state';
+import type { TranscriptLog } from '../storage/transcript';
+import { priorityFor, type StoredConversationRef, type TicketStore, type TranscriptLine } from '../tickets';
+import type { OutMessage, Wording } from './wording';
+
+/** One turn, as the channels hand it over. */
+export interface TurnInput {
+  kind: 'message' | 'welcome';
+  channelId: string;
+  conversationId: string;
+  userId: string;
+  activityId?: string;
+  text?: string;
+  /** an Adaptive Card submission */
+  value?: unknown;
+  /** the channel can show a masked password input */
+  canMask: boolean;
+  conversationRef: StoredConversationRef;
+}
+
+export interface TurnOutput {
+  messages: OutMessage[];
+  /** the activity was already handled (a retried delivery) */
+  duplicate?: boolean;
+}
+
+/** What is stored per conversation. */
+interface ConversationRecord {
+  v: 1;
+  snapshot: Snapshot<unknown>;
+  /** ids of the last activities handled, to ignore a second delivery */
+  seen: string[];
+  /** the buttons last offered, so pressing one is understood exactly */
+  choices: { title: string; value: string }[];
+}
+
+export interface EngineDeps {
+  nlu: Nlu;
+  wording: Wording;
+  storage: Storage;
+  tickets: TicketStore;
+  directory: AccountDirectory;
+  transcript: TranscriptLog;
+  logger: Logger;
+  defaultRegion: string;
+}
+
+const SEEN_KEEP = 50;
+const MAX_ATTEMPTS = 4;
+const EFFECT_TIMEOUT_MS = 20_000;
+const CONTROL_INTENTS = new Set(['cancel', 'help', 'talk_to_human', 'deny', 'affirm']);
+const CONTROL_CONFIDENCE = 0.6;
+const norm = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+export class Engine {
+  constructor(private readonly deps: EngineDeps) {}
+
+  static stateKey(channelId: string, conversationId: string): string {
+    return `conversation/${channelId}/${conversationId}`;
+  }
+
+  /** Runs one turn: load state, understand, step the machine, run its effects, save, and only then reply. */
+  async handle(input: TurnInput): Promise<TurnOutput> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(input);
+      } catch (err) {
+        if (err instanceof StaleWriteError && attempt < MAX_ATTEMPTS) {
+          this.deps.logger.debug({ conversation: input.conversationId, attempt }, 'state changed under this turn; retrying');
+          continue;
+        }
+        this.deps.logger.error(
+          { err, conversation: input.conversationId, channel: input.channelId, activityId: input.activityId },
+          'turn failed; the conversation state was left as it was',
+        );
+        return { messages: [this.deps.wording.render({ key: 'error.turn' })] };
+      }
+    }
+  }
+
+  private async attempt(input: TurnInput): Promise<TurnOutput> {
+    const { storage, wording, transcript } = this.deps;
+    const key = Engine.stateKey(input.channelId, input.conversationId);
+    const items = await storage.read([key]);
+    const stored = items[key] as (ConversationRecord & { eTag?: string }) | undefined;
+    if (input.activityId && stored?.seen.includes(input.activityId)) return { messages: [], duplicate: true };
+
+    const now = new Date().toISOString();
+    const lines: TranscriptLine[] = [];
+    const replies: Reply[] = [];
+
+    const actor = createActor(this.machineFor(input, key, lines), {
+      input: { conversationId: key, canMask: input.canMask, defaultRegion: this.deps.defaultRegion },
+      ...(stored ? { snapshot: stored.snapshot } : {}),
+    });
+    actor.on('reply', (e) => replies.push(e.reply));
+    actor.start();
+
+    const { event, line, warned } = this.toEvent(input, actor.getSnapshot(), stored?.choices ?? []);
+    if (line) lines.push({ at: now, role: 'user', text: line });
+    if (warned) replies.push({ key: 'password.in_chat' });
+    if (event) actor.send(event);
+    const settled = (await waitFor(actor, (s) => Object.keys(s.children).length === 0, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot;
+    if (settled.status === 'error') throw settled.error;
+
+    const messages = replies.map((r) => wording.render(r));
+    for (const m of messages) lines.push({ at: new Date().toISOString(), role: 'bot', text: m.text });
+    const offered = [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? [];
+
+    const record: ConversationRecord = {
+      v: 1,
+      snapshot: actor.getPersistedSnapshot() as Snapshot<unknown>,
+      seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
+      choices: offered,
+    };
+    actor.stop();
+    await storage.write({ [key]: { ...record, eTag: stored?.eTag ?? '*' } });
+    await transcript.append(key, lines);
+    return { messages };
+  }
+
+  /** Turns a channel's message into a machine event, removing any password first. */
+  private toEvent(
+    input: TurnInput,
+    snapshot: DialogSnapshot,
+    choices: ConversationRecord['choices'],
+  ): { event?: DialogEvent; line?: string; warned?: boolean } {
+    if (input.kind === 'welcome') return { event: { type: 'WELCOME' } };
+    const value = input.value && typeof input.value === 'object' ? (input.value as Record<string, unknown>) : undefined;
+    if (value && (!input.text || !input.text.trim())) {
+      if (typeof value.password === 'string' && value.password.length > 0 && value.action !== 'skip') {
+        // a masked card field: wrapped at once, checked by the directory, then dropped
+        return { event: { type: 'PASSWORD', secret: new Secret(value.password) }, line: '[a previous password was given through the hidden field]' };
+      }
+      const choice = typeof value.choice === 'string' ? value.choice : value.action === 'skip' || 'password' in value ? 'skip' : undefined;
+      if (choice) return { event: this.userEvent(choice === 'skip' ? 'skip' : choice, choices, choice), line: `[pressed: ${choice}]` };
+      return { event: this.userEvent('', choices), line: '[a card was submitted]' };
+    }
+    const raw = (input.text ?? '').slice(0, 4000);
+    const { text, found } = redactSecrets(raw);
+    const event = this.userEvent(text, choices);
+    // Waiting for a password: anything typed that is not clearly a command is treated as one.
+    if (snapshot.hasTag('secret') && !event.choice && !event.entities.skip) {
+      const control = CONTROL_INTENTS.has(event.intent) && event.confidence >= CONTROL_CONFIDENCE;
+      if (!control) return { event: { type: 'PASSWORD_IN_CHAT' }, line: `[message removed: it may have contained a password] ${REDACTED}` };
+    }
+    return { event, line: text, warned: found };
+  }
+
+  private userEvent(text: string, choices: ConversationRecord['choices'], forcedChoice?: string): Extract<DialogEvent, { type: 'USER' }> {
+    const parsed = this.deps.nlu.parse(text);
+    const pressed = forcedChoice ?? choices.find((c) => norm(c.title) === norm(text))?.value;
+    const u: Understanding = {
+      intent: parsed.intent,
+      confidence: parsed.confidence,
+      ...(parsed.ambiguous ? { ambiguous: parsed.ambiguous } : {}),
+      entities: { ...parsed.entities },
+    };
+    if (pressed) {
+      u.choice = pressed;
+      u.ambiguous = undefined;
+      if (pressed === 'skip') u.entities.skip = true;
+      else if (!pressed.startsWith('field:')) {
+        u.intent = pressed;
+        u.confidence = 1;
+      }
+    }
+    return { type: 'USER', text, ...u };
+  }
+
+  /** The machine with this turn's effects plugged in. */
+  private machineFor(input: TurnInput, key: string, pending: TranscriptLine[]) {
+    const { directory, tickets, transcript, logger } = this.deps;
+    return dialogMachine.provide({
+      actors: {
+        verifyPassword: fromPromise(async ({ input: i }: { input: { username: string | undefined; secret: Secret } }) =>
+          directory.verifyPreviousPassword(i.username, i.secret),
+        ),
+        openTicket: fromPromise(async ({ input: req }: { input: TicketRequest }) => {
+          const e = req.evidence;
+          try {
+          const checks = await directory.checkEvidence(e);
+          const history = [...(await transcript.recent(key)), ...pending];
+          const { ticket, created } = await tickets.open({
+            caseKey: req.caseKey,
+            category: req.category,
+            priority: priorityFor(req.category, req.distressed),
+            channelId: input.channelId,
+            userId: input.userId,
+            conversationId: input.conversationId,
+            evidence: {
+              username: e.username ? { value: e.username, check: checks.username } : null,
+              email: e.email ? { value: e.email, check: checks.email } : null,
+              phone: e.phone ? { value: e.phone, check: checks.phone } : null,
+              previousPasswords: e.passwords.map((outcome) => ({ outcome })),
+            },
+            description: e.description ?? null,
+            transcript: history,
+            conversationRef: input.conversationRef,
+          });
+          logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
+          return { ref: ticket.ref };
+          } catch (err) {
+            // the machine keeps the evidence and offers to try again; the operator needs the cause
+            logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
+            throw err;
+          }
+        }),
+        listTickets: fromPromise(async ({ input: i }: { input: { ref?: string } }): Promise<{ tickets: TicketSummary[]; ref?: string }> => {
+          const mine = await tickets.listForUser(input.channelId, input.userId);
+          return {
+            ref: i.ref,
+            tickets: mine.map((t) => ({ ref: t.ref, status: t.status, category: t.category, updatedAt: t.updatedAt })),
+          };
+        }),
+      },
+    });
+  }
+}

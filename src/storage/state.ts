@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage, StoreItems } from 'botbuilder';
+import type { Db } from './db';
+import { nowIso } from './db';
+
+/** A write was made with an eTag that is no longer current: someone else wrote first. */
+export class StaleWriteError extends Error {
+  readonly code = 'ETAG_CONFLICT';
+  constructor(readonly key: string) {
+    super(`stale write to "${key}": the stored item has changed since it was read`);
+    this.name = 'StaleWriteError';
+  }
+}
+
+/**
+ * Conversation state in the database, behind botbuilder's Storage interface,
+ * with a real optimistic-concurrency check: an item written with the eTag it
+ * was read with only replaces that exact version. `*` or no eTag writes
+ * unconditionally (the Storage contract); an eTag for an item that no longer
+ * exists is stale too.
+ */
+export class SqlStorage implements Storage {
+  constructor(private readonly db: Db) {}
+
+  async read(keys: string[]): Promise<StoreItems> {
+    if (keys.length === 0) return {};
+    const rows = await this.db.selectFrom('conversation_state').select(['key', 'etag', 'data']).where('key', 'in', keys).execute();
+    const items: StoreItems = {};
+    for (const r of rows) items[r.key] = { ...JSON.parse(r.data), eTag: r.etag };
+    return items;
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    const entries = Object.entries(changes);
+    if (entries.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [key, item] of entries) {
+        const { eTag, ...rest } = (item ?? {}) as { eTag?: string };
+        const data = JSON.stringify(rest);
+        const etag = randomUUID();
+        const now = nowIso();
+        if (eTag && eTag !== '*') {
+          const res = await tx
+            .updateTable('conversation_state')
+            .set({ data, etag, updated_at: now })
+            .where('key', '=', key)
+            .where('etag', '=', eTag)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new StaleWriteError(key);
+        } else {
+          await tx
+            .insertInto('conversation_state')
+            .values({ key, etag, data, updated_at: now })
+            .onConflict((oc) => oc.column('key').doUpdateSet({ data, etag, updated_at: now }))
+            .execute();
+        }
+      }
+    });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.deleteFrom('conversation_state').where('key', 'in', keys).execute();
+  }
+}

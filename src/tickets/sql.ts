@@ -1,0 +1,110 @@
+import type { Selectable } from 'kysely';
+import type { Db, TicketTable } from '../storage/db';
+import { nowIso } from '../storage/db';
+import {
+  PRIORITY_ORDER,
+  newTicketRef,
+  type NewTicket,
+  type Ticket,
+  type TicketEvent,
+  type TicketFilter,
+  type TicketStore,
+} from './index';
+
+const fromRow = (r: Selectable<TicketTable>): Ticket => ({
+  ref: r.ref,
+  caseKey: r.case_key,
+  category: r.category as Ticket['category'],
+  priority: r.priority as Ticket['priority'],
+  status: r.status as Ticket['status'],
+  channelId: r.channel_id,
+  userId: r.user_id,
+  conversationId: r.conversation_id,
+  evidence: JSON.parse(r.evidence),
+  description: r.description,
+  transcript: JSON.parse(r.transcript),
+  conversationRef: JSON.parse(r.conversation_ref),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const isUniqueViolation = (e: unknown) => /UNIQUE|unique constraint|duplicate key/i.test(String((e as Error)?.message));
+
+export class SqlTicketStore implements TicketStore {
+  constructor(private readonly db: Db) {}
+
+  async open(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.db.selectFrom('tickets').selectAll().where('case_key', '=', t.caseKey).executeTakeFirst();
+      if (existing) return { ticket: fromRow(existing), created: false };
+      const now = nowIso();
+      const ref = newTicketRef();
+      try {
+        await this.db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('tickets')
+            .values({
+              ref,
+              case_key: t.caseKey,
+              category: t.category,
+              priority: t.priority,
+              status: 'open',
+              channel_id: t.channelId,
+              user_id: t.userId,
+              conversation_id: t.conversationId,
+              username: t.evidence.username?.value ?? null,
+              email: t.evidence.email?.value ?? null,
+              phone: t.evidence.phone?.value ?? null,
+              evidence: JSON.stringify(t.evidence),
+              description: t.description,
+              transcript: JSON.stringify(t.transcript),
+              conversation_ref: JSON.stringify(t.conversationRef),
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          await tx
+            .insertInto('ticket_events')
+            .values({ ref, at: now, actor: 'bot', type: 'opened', data: JSON.stringify({ category: t.category, priority: t.priority }) })
+            .execute();
+        });
+      } catch (e) {
+        // same case opened concurrently (case_key) or a reference collision: look again
+        if (isUniqueViolation(e)) continue;
+        throw e;
+      }
+      return { ticket: (await this.get(ref))!, created: true };
+    }
+    throw new Error('could not allocate a ticket reference');
+  }
+
+  async get(ref: string): Promise<Ticket | undefined> {
+    const row = await this.db.selectFrom('tickets').selectAll().where('ref', '=', ref.toUpperCase()).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async list(filter: TicketFilter = {}): Promise<Ticket[]> {
+    let q = this.db.selectFrom('tickets').selectAll();
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.category) q = q.where('category', '=', filter.category);
+    if (filter.priority) q = q.where('priority', '=', filter.priority);
+    const rows = await q.orderBy('created_at', 'asc').execute();
+    return rows.map(fromRow).sort((a, b) => PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority));
+  }
+
+  async listForUser(channelId: string, userId: string): Promise<Ticket[]> {
+    const rows = await this.db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('channel_id', '=', channelId)
+      .where('user_id', '=', userId)
+      .orderBy('updated_at', 'desc')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async events(ref: string): Promise<TicketEvent[]> {
+    const rows = await this.db.selectFrom('ticket_events').selectAll().where('ref', '=', ref).orderBy('id').execute();
+    return rows.map((r) => ({ at: r.at, actor: r.actor, type: r.type, data: JSON.parse(r.data) }));
+  }
+}
