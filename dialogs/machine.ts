@@ -51,8 +51,6 @@ export interface DialogContext extends DialogInput {
   done: Field[];
   field: Field | null;
   reasks: number;
-  /** came to a field from the summary: go back to it afterwards */
-  returnToConfirm: boolean;
   misses: number;
   distressed: boolean;
   topic: RecoveryIntent | null;
@@ -190,7 +188,6 @@ const freshCase = (ctx: DialogContext): Partial<DialogContext> => ({
   done: [],
   field: null,
   reasks: 0,
-  returnToConfirm: false,
   distressed: false,
   lastAsk: null,
 });
@@ -231,7 +228,6 @@ export const dialogMachine = setup({
     notGlobal: ({ event }) => !isGlobal(event),
     topicHandsOffOnYes: ({ context }) => context.topic === 'account_banned',
     hasCategory: ({ context }) => context.category !== null,
-    returningToConfirm: ({ context }) => context.returnToConfirm,
     hasNextField: ({ context }) => nextField(context) !== null,
     choseField: ({ context, event }) => {
       const u = userEvent(event);
@@ -305,13 +301,12 @@ export const dialogMachine = setup({
     countMiss: assign(({ context }) => ({ misses: context.misses + 1 })),
     resetMisses: assign({ misses: 0 }),
     newCase: assign(({ context }) => freshCase(context)),
-    markReturn: assign({ returnToConfirm: true }),
     reopenChosenField: assign(({ context, event }) => {
       const field = fieldFromText(userEvent(event)!, context.canMask)!;
       const evidence = { ...context.evidence };
       if (field === 'passwords') evidence.passwords = [];
       else delete evidence[field];
-      return { evidence, done: context.done.filter((f) => f !== field), returnToConfirm: true };
+      return { evidence, done: context.done.filter((f) => f !== field) };
     }),
     recordPassword: assign(({ context }, p: { outcome: PasswordOutcome }) => ({
       evidence: { ...context.evidence, passwords: [...context.evidence.passwords, p.outcome] },
@@ -329,7 +324,6 @@ export const dialogMachine = setup({
     done: [],
     field: null,
     reasks: 0,
-    returnToConfirm: false,
     misses: 0,
     distressed: false,
     topic: null,
@@ -435,11 +429,8 @@ export const dialogMachine = setup({
           },
         },
         next: {
-          always: [
-            { guard: 'returningToConfirm', target: 'confirm' },
-            { guard: 'hasNextField', target: 'field' },
-            { target: 'confirm' },
-          ],
+          // the first field not yet given or skipped; when none is left, the summary
+          always: [{ guard: 'hasNextField', target: 'field' }, { target: 'confirm' }],
         },
         field: {
           entry: ['askField', 'repeatLastAsk'],
@@ -496,7 +487,6 @@ export const dialogMachine = setup({
           entry: [
             assign(({ context }) => ({
               field: null,
-              returnToConfirm: false,
               lastAsk: {
                 key: 'confirm.summary',
                 params: summaryParams(context),
