@@ -1,6 +1,6 @@
 import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
 import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
-import type { DialogEvent, Reply, UserEvent } from '../../dialogs/types';
+import type { DialogEvent, PasswordOutcome, Reply, TicketRequest, TicketSummary, UserEvent } from '../../dialogs/types';
 import { Secret } from '../../src/evidence/secret';
 
 /** Sample user messages, as the NLU would hand them to the machine. */
@@ -57,13 +57,16 @@ export interface Effects {
 export function machineWithEffects(effects: Effects = {}) {
   return dialogMachine.provide({
     actors: {
-      verifyPassword: fromPromise(async ({ input }: { input: { secret: Secret } }) => (input.secret.reveal() === SAMPLE_PASSWORD ? 'matched' : 'not_matched')),
-      openTicket: fromPromise(async ({ input }: { input: { evidence: { description?: string } } }) => {
+      verifyPassword: fromPromise(
+        async ({ input }: { input: { username: string | undefined; secret: Secret } }): Promise<PasswordOutcome> =>
+          input.secret.reveal() === SAMPLE_PASSWORD ? 'matched' : 'not_matched',
+      ),
+      openTicket: fromPromise(async ({ input }: { input: TicketRequest }): Promise<{ ref: string }> => {
         if (effects.openTicket) return effects.openTicket(input);
         if (input.evidence.description?.includes('ticket service fail')) throw new Error('ticket service down');
         return { ref: 'RC-WALK22' };
       }),
-      listTickets: fromPromise(async ({ input }: { input: { ref?: string } }) => ({
+      listTickets: fromPromise(async ({ input }: { input: { ref?: string } }): Promise<{ ref?: string; tickets: TicketSummary[] }> => ({
         ref: input.ref,
         tickets: [{ ref: 'RC-MINE22', status: 'open', category: 'account_hacked', updatedAt: '2026-11-25T10:00:00Z' }],
       })),
