@@ -141,6 +141,8 @@ function fieldFromText(e: UserEvent, canMask: boolean): Field | null {
   const fromChoice = e.choice?.startsWith('field:') ? (e.choice.slice(6) as Field) : null;
   if (fromChoice) return fromChoice;
   const t = e.text.toLowerCase();
+  // "the email" or "change my phone" names a field; a sentence about what happened does not
+  if (t.split(/\s+/).length > 4) return null;
   if (/user\s?name|handle/.test(t)) return 'username';
   if (/e-?mail/.test(t)) return 'email';
   if (/phone|number/.test(t)) return 'phone';
@@ -176,7 +178,7 @@ export function summaryParams(ctx: DialogContext): Record<string, string | numbe
     username: e.username ? `@${e.username}` : null,
     email: e.email ?? null,
     phone: e.phone ? maskPhone(e.phone) : null,
-    passwords: ctx.canMask ? e.passwords.length : null,
+    passwords: e.passwords.length > 0 ? e.passwords.length : null,
     description: e.description ? (e.description.length > 140 ? `${e.description.slice(0, 137)}…` : e.description) : null,
   };
 }
@@ -234,14 +236,15 @@ export const dialogMachine = setup({
       return Boolean(u && fieldFromText(u, context.canMask));
     },
     canTakeMorePasswords: ({ context }) => context.evidence.passwords.length < MAX_PASSWORDS,
+    hasPasswords: ({ context }) => context.evidence.passwords.length > 0,
   },
   actions: {
     say: emit((_, reply: Reply) => ({ type: 'reply' as const, reply })),
     sayTopics: emit((_, p: { key: string }) => ({ type: 'reply' as const, reply: { key: p.key, choices: TOPICS } })),
     sayGuide: emit(({ context }) => ({ type: 'reply' as const, reply: { key: `guide.${context.topic}` } })),
-    sayFollowUp: emit(({ context }) => {
+    askFollowUp: assign(({ context }) => {
       const f = context.topic ? FOLLOW_UP[context.topic] : null;
-      return { type: 'reply' as const, reply: f ? { key: f.key, choices: f.choices } : { key: 'guide.did_it_help', choices: YES_NO_HELPED } };
+      return { lastAsk: f ? { key: f.key, choices: f.choices } : { key: 'guide.did_it_help', choices: YES_NO_HELPED } };
     }),
     sayClarify: emit(({ event }) => {
       const [a, b] = userEvent(event)?.ambiguous ?? ['help', 'help'];
@@ -250,7 +253,8 @@ export const dialogMachine = setup({
         reply: { key: 'clarify.which', choices: [{ label: `topic.${a}`, value: a }, { label: `topic.${b}`, value: b }] },
       };
     }),
-    repeatLastAsk: emit(({ context }) => ({ type: 'reply' as const, reply: context.lastAsk ?? { key: 'help.general', choices: TOPICS } })),
+    repeatLastAsk: emit(({ context }) => ({ type: 'reply' as const, reply: context.lastAsk ?? { key: 'idle.what_can_i_do', choices: TOPICS } })),
+    forgetLastAsk: assign({ lastAsk: null }),
     askField: assign(({ context }) => {
       const field = nextField(context)!;
       return { field, reasks: 0, lastAsk: askFor(field, context) };
@@ -345,31 +349,36 @@ export const dialogMachine = setup({
       { guard: { type: 'intentIs', params: { intents: ['greeting'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'greeting' } }, 'resetMisses'] },
       { guard: { type: 'intentIs', params: { intents: ['thanks'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'thanks' } }, 'resetMisses'] },
       { guard: { type: 'intentIs', params: { intents: ['goodbye'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'goodbye' } }, 'resetMisses'] },
-      { guard: { type: 'intentIs', params: { intents: ['affirm', 'deny'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } } },
+      { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '.idle', actions: { type: 'say', params: { key: 'goodbye' } } },
+      { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } } },
       { guard: 'tooManyMisses', target: '.offerHuman', actions: 'countMiss' },
       { target: '.idle', actions: ['countMiss', { type: 'sayTopics', params: { key: 'fallback' } }] },
     ],
     PASSWORD: { actions: { type: 'say', params: { key: 'password.not_asked' } } },
-    PASSWORD_IN_CHAT: { actions: { type: 'say', params: { key: 'password.in_chat' } } },
+    // a message that was only a password: it was removed; warn and ask the last question again
+    PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'repeatLastAsk'] },
   },
   states: {
     idle: {
+      entry: 'forgetLastAsk',
       on: {
         WELCOME: { actions: { type: 'sayTopics', params: { key: 'welcome' } } },
       },
     },
 
     offerHuman: {
-      entry: {
-        type: 'say',
-        params: {
-          key: 'fallback.offer_human',
-          choices: [
-            { label: 'topic.talk_to_human', value: 'talk_to_human' },
-            { label: 'choice.show_topics', value: 'help' },
-          ],
-        },
-      },
+      entry: [
+        assign({
+          lastAsk: {
+            key: 'fallback.offer_human',
+            choices: [
+              { label: 'topic.talk_to_human', value: 'talk_to_human' },
+              { label: 'choice.show_topics', value: 'help' },
+            ],
+          },
+        }),
+        'repeatLastAsk',
+      ],
       on: {
         USER: [
           { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'collect', actions: ['resetMisses', { type: 'say', params: { key: 'human.intro' } }] },
@@ -379,7 +388,7 @@ export const dialogMachine = setup({
     },
 
     guide: {
-      entry: ['sayGuide', 'sayFollowUp'],
+      entry: ['sayGuide', 'askFollowUp', 'repeatLastAsk'],
       on: {
         USER: [
           {
@@ -454,8 +463,10 @@ export const dialogMachine = setup({
                 PASSWORD: 'checking',
                 PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'askAgain', 'repeatLastAsk'] },
                 USER: [
-                  { guard: 'isSkip', target: '#reclaim.collect.next', actions: 'finishPasswords' },
-                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '#reclaim.collect.next', actions: 'finishPasswords' },
+                  { guard: and(['isSkip', 'hasPasswords']), target: '#reclaim.collect.next', actions: 'finishPasswords' },
+                  { guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'hasPasswords']), target: '#reclaim.collect.next', actions: 'finishPasswords' },
+                  { guard: 'isSkip', target: '#reclaim.collect.next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
+                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '#reclaim.collect.next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
                   { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
                   { guard: 'notGlobal', actions: [{ type: 'say', params: { key: 'password.use_card' } }, 'askAgain', 'repeatLastAsk'] },
                 ],

@@ -146,12 +146,17 @@ export class Engine {
       return { event: this.userEvent('', choices), line: '[a card was submitted]' };
     }
     const raw = (input.text ?? '').slice(0, 4000);
-    const { text, found } = redactSecrets(raw);
+    const { text, found, onlySecret } = redactSecrets(raw);
+    // nothing but a password: it is removed, and the machine warns and asks its question again
+    if (onlySecret) return { event: { type: 'PASSWORD_IN_CHAT' }, line: text };
     const event = this.userEvent(text, choices);
-    // Waiting for a password: anything typed that is not clearly a command is treated as one.
+    // Waiting for a password: anything typed is treated as one, unless it is clearly a command,
+    // or a sentence carrying other evidence ("actually my email is …"), which a password is not.
     if (snapshot.hasTag('secret') && !event.choice && !event.entities.skip) {
       const control = CONTROL_INTENTS.has(event.intent) && event.confidence >= CONTROL_CONFIDENCE;
-      if (!control) return { event: { type: 'PASSWORD_IN_CHAT' }, line: `[message removed: it may have contained a password] ${REDACTED}` };
+      const e = event.entities;
+      const evidence = Boolean(e.email || e.phone || e.username) && text.trim().split(/\s+/).length >= 3;
+      if (!control && !evidence) return { event: { type: 'PASSWORD_IN_CHAT' }, line: `[message removed: it may have contained a password] ${REDACTED}` };
     }
     return { event, line: text, warned: found };
   }

@@ -22,15 +22,21 @@ export interface Redaction {
   text: string;
   /** a password (or code) was found and removed */
   found: boolean;
+  /** the message was nothing but the password ("my old password was x") */
+  onlySecret: boolean;
 }
 
 export function redactSecrets(text: string): Redaction {
   let found = false;
+  let rest = text;
   const replace = (whole: string, secret: string) => {
     if (NOT_A_PASSWORD.has(secret.toLowerCase())) return whole;
     found = true;
+    rest = rest.replace(whole, ' ');
     return whole.slice(0, whole.lastIndexOf(secret)) + REDACTED + whole.slice(whole.lastIndexOf(secret) + secret.length);
   };
   const out = text.replace(PASSWORD_RE, replace).replace(CODE_RE, replace);
-  return { text: out, found };
+  // what is left once the password phrases are gone: two words or fewer ("hi", "ok so") say nothing more
+  const words = rest.match(/\p{L}{2,}/gu) ?? [];
+  return { text: out, found, onlySecret: found && words.length <= 2 };
 }

@@ -29,8 +29,8 @@ const emailSchema = z.email();
 export function normaliseEmail(input: string): Check {
   const v = input.trim().replace(/^mailto:/i, '').replace(/^<|>$/g, '').replace(/[.,;!?]+$/, '').toLowerCase();
   if (!v) return { ok: false, reason: 'invalid.email.empty' };
-  if (/\s/.test(v)) return { ok: false, reason: 'invalid.email.spaces' };
   if (!v.includes('@')) return { ok: false, reason: 'invalid.email.no_at' };
+  if (/\s/.test(v)) return { ok: false, reason: 'invalid.email.spaces' };
   if (!/@[^@]+\.[^@]+$/.test(v)) return { ok: false, reason: 'invalid.email.no_domain' };
   if (!emailSchema.safeParse(v).success) return { ok: false, reason: 'invalid.email.format' };
   return { ok: true, value: v };

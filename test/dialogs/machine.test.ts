@@ -72,9 +72,9 @@ describe('the dialog machine', () => {
   test('an invalid answer is re-asked with a specific reason at most twice, then skipped', async () => {
     const bad = u('sam at example dot com');
     const r = await run([E.hacked, E.username, bad, bad, bad]);
-    expect(keys(r.all[2]!)).toEqual(['invalid.email.spaces', 'ask.email']);
-    expect(keys(r.all[3]!)).toEqual(['invalid.email.spaces', 'ask.email']);
-    expect(keys(r.all[4]!)).toEqual(['invalid.email.spaces', 'collect.giving_up', 'ask.phone']);
+    expect(keys(r.all[2]!)).toEqual(['invalid.email.no_at', 'ask.email']);
+    expect(keys(r.all[3]!)).toEqual(['invalid.email.no_at', 'ask.email']);
+    expect(keys(r.all[4]!)).toEqual(['invalid.email.no_at', 'collect.giving_up', 'ask.phone']);
     expect(r.snapshot.context.done).toContain('email');
     expect(r.snapshot.context.evidence.email).toBeUndefined();
   });
