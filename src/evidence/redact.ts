@@ -8,7 +8,11 @@ export const REDACTED = '[removed]';
 const KEYWORD = String.raw`(?:pass\s?words?|passwd|pwd|pw|pass|passcode|contrase[ñn]a|mot de passe)`;
 const LEAD = String.raw`(?:(?:my|the)\s+)?(?:(?:old|previous|former|last|current|new|real|actual|usual)\s+)?`;
 const VERB = String.raw`(?:\s*(?:is probably|was probably|is like|was like|used to be|might be|may be|could be|should be|would be|:|=|-|is|was|were)\s*)`;
-const PASSWORD_RE = new RegExp(String.raw`\b${LEAD}${KEYWORD}${VERB}["'“‘]?([^\s"'”’]{3,})["'”’]?`, 'gi');
+const FILLER = String.raw`(?:\s*,?\s*(?:it|which|that|one)\s+)?`;
+const TOKEN = String.raw`[^\s"'”’]{2,}[^\s"'”’,;]`;
+/** the password, and any alternatives given with it ("tiger123 or lion456") */
+const SECRETS = String.raw`(${TOKEN}(?:(?:\s*(?:,|/|\bor\b|\band\b|\bmaybe\b))+\s*${TOKEN})*)`;
+const PASSWORD_RE = new RegExp(String.raw`\b${LEAD}${KEYWORD}${FILLER}${VERB}["'“‘]?${SECRETS}["'”’]?`, 'gi');
 const CODE_RE = /\b(?:code|otp|pin)\s*(?::|=|is|was)?\s*(\d{4,8})\b/gi;
 
 /** Words that follow "my password is …" without being a password. */
@@ -17,6 +21,8 @@ const NOT_A_PASSWORD = new Set(
    reset hacked expired blocked locked fine ok okay weak strong same different missing unknown empty working rejected
    definitely probably correct, right. wrong. wrong! incorrect. and but so because`.split(/\s+/),
 );
+
+const FILLER_WORDS = new Set('i ok okay so um uh hi hey hello well and also btw fyi oh by the way my it is was just then'.split(' '));
 
 export interface Redaction {
   text: string;
@@ -36,7 +42,7 @@ export function redactSecrets(text: string): Redaction {
     return whole.slice(0, whole.lastIndexOf(secret)) + REDACTED + whole.slice(whole.lastIndexOf(secret) + secret.length);
   };
   const out = text.replace(PASSWORD_RE, replace).replace(CODE_RE, replace);
-  // what is left once the password phrases are gone: two words or fewer ("hi", "ok so") say nothing more
-  const words = rest.match(/\p{L}{2,}/gu) ?? [];
-  return { text: out, found, onlySecret: found && words.length <= 2 };
+  // what is left once the password phrases are gone: if only filler ("ok so", "hi"), the message said nothing more
+  const words = (rest.toLowerCase().match(/\p{L}+/gu) ?? []).filter((w) => !FILLER_WORDS.has(w));
+  return { text: out, found, onlySecret: found && words.length === 0 };
 }

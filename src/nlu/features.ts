@@ -5,6 +5,9 @@ import { Normalizer, foldText } from './normalize';
 import { TypoCorrector } from './typo';
 import type { ModelOptions } from './types';
 
+// Local aliases: global lookups are slow in some hosts (e.g. jest's vm contexts) in hot loops.
+const { imul, log, sqrt } = Math;
+
 export interface SparseVector {
   index: Int32Array;
   value: Float32Array;
@@ -45,12 +48,14 @@ export function maskEntities(text: string): string {
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   charMin: 3,
   charMax: 5,
-  charWeight: 1,
+  charWeight: 0.5,
   bigrams: true,
   typoCorrection: true,
   epochs: 12,
   learningRate: 0.5,
   l2: 1e-6,
+  average: false,
+  updateThreshold: 1e-2,
   seed: 42,
   minDf: 1,
   temperature: 1,
@@ -61,7 +66,7 @@ function hashString(s: string, seed: number): number {
   let h = 0x811c9dc5 ^ seed;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = imul(h, 0x01000193);
   }
   return h | 0;
 }
@@ -103,11 +108,11 @@ export class Featurizer {
       const h = hashString(stem(w), SEED_WORD);
       wf.push(h);
       if (this.options.bigrams) {
-        wf.push(Math.imul(prev ^ h, 0x27d4eb2d) ^ SEED_BIGRAM);
+        wf.push(imul(prev ^ h, 0x27d4eb2d) ^ SEED_BIGRAM);
         prev = h;
       }
     }
-    if (this.options.bigrams) wf.push(Math.imul(prev ^ hashString('$', SEED_BIGRAM), 0x27d4eb2d) ^ SEED_BIGRAM);
+    if (this.options.bigrams) wf.push(imul(prev ^ hashString('$', SEED_BIGRAM), 0x27d4eb2d) ^ SEED_BIGRAM);
     const cf: number[] = [];
     if (this.options.charWeight > 0) {
       const t = ' ' + words.join(' ') + ' ';
@@ -116,7 +121,7 @@ export class Featurizer {
         let h = SEED_CHAR;
         for (let n = 1; n <= charMax && i + n <= t.length; n++) {
           h ^= t.charCodeAt(i + n - 1);
-          h = Math.imul(h, 0x01000193);
+          h = imul(h, 0x01000193);
           if (n >= charMin) cf.push(h ^ n);
         }
       }
@@ -147,7 +152,7 @@ export class FeatureSpace {
     for (const [f, count] of df) {
       if (count < minDf) continue;
       space.index.set(f, idf.length);
-      idf.push(Math.log((1 + n) / (1 + count)) + 1);
+      idf.push(log((1 + n) / (1 + count)) + 1);
     }
     space.idf = Float32Array.from(idf);
     space.acc = new Float64Array(idf.length);
@@ -180,12 +185,12 @@ export class FeatureSpace {
       }
       let norm = 0;
       for (const i of local) {
-        const v = (1 + Math.log(counts[i])) * this.idf[i];
+        const v = (1 + log(counts[i])) * this.idf[i];
         counts[i] = v;
         norm += v * v;
       }
       if (norm === 0) return;
-      const scale = weight / Math.sqrt(norm);
+      const scale = weight / sqrt(norm);
       for (const i of local) {
         if (acc[i] === 0) touched.push(i);
         acc[i] += counts[i] * scale;

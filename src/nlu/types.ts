@@ -89,6 +89,13 @@ export interface ModelOptions {
   learningRate: number;
   /** L2 regularisation strength */
   l2: number;
+  /** average the weights over all SGD steps (Polyak averaging) */
+  average: boolean;
+  /**
+   * per example, only classes whose gradient |p − y| exceeds this are updated: a big speed-up
+   * with many classes, and a mild regulariser (confident classes are left alone)
+   */
+  updateThreshold: number;
   /** RNG seed (shuffling) */
   seed: number;
   /** drop features seen in fewer training utterances than this (0/1 keep all) */

@@ -1,0 +1,215 @@
+/**
+ * Quick benchmark of the intent classifier on public corpora and on the knowledge pack.
+ *
+ *   npx tsx src/nlu/bench-quick.ts [dataset ...] [--json] [--model '{"charWeight":0.5}']
+ *
+ * Trains on <name>.train.jsonl only, tunes the CLINC150 out-of-scope threshold on .val, and
+ * reports accuracy, macro-F1, training time and µs per utterance on .test.
+ * Datasets: /work/shared/datasets/jsonl (override with NLU_BENCH_DIR).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { IntentClassifier, type LabelledText } from './classifier';
+import { crossValidate, evaluatePredictions } from './evaluate';
+import { DEFAULT_OOS_THRESHOLD, OUT_OF_SCOPE, trainNlu } from './index';
+import type { IntentData, Lexicon, ModelOptions } from './types';
+
+const DATA_DIR = process.env.NLU_BENCH_DIR ?? '/work/shared/datasets/jsonl';
+const KNOWLEDGE_DIR = path.resolve(__dirname, '../../knowledge/nlu');
+
+interface Row {
+  name: string;
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  trainMs: number;
+  usPerUtterance: number;
+  extra?: string;
+}
+
+function readJsonl(file: string): LabelledText[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as LabelledText);
+}
+
+function loadKnowledge(): { intents: IntentData[]; lexicon: Lexicon } {
+  const intents: IntentData[] = [];
+  let lexicon: Lexicon | undefined;
+  for (const f of fs.readdirSync(KNOWLEDGE_DIR).filter((x) => x.endsWith('.yml')).sort()) {
+    const doc = YAML.parse(fs.readFileSync(path.join(KNOWLEDGE_DIR, f), 'utf8'));
+    if (f === 'lexicon.yml') lexicon = doc;
+    else intents.push(...doc.intents);
+  }
+  if (!lexicon) throw new Error('knowledge/nlu/lexicon.yml missing');
+  return { intents, lexicon };
+}
+
+/** English contractions only: the benchmarks are not about our domain slang. */
+function benchLexicon(lexicon: Lexicon): Lexicon {
+  return { contractions: lexicon.contractions, slang: {}, skipPhrases: [], distressWords: [] };
+}
+
+function timeIt<T>(f: () => T): [T, number] {
+  const t = performance.now();
+  const r = f();
+  return [r, performance.now() - t];
+}
+
+function predictAll(c: IntentClassifier, texts: string[], threshold = 0): [string[], number] {
+  // warm-up so the figure is steady-state parse time, not JIT compilation
+  for (let i = 0; i < Math.min(200, texts.length); i++) c.top(texts[i]);
+  const started = performance.now();
+  const out = texts.map((t) => {
+    const top = c.top(t);
+    return top.confidence < threshold ? OUT_OF_SCOPE : top.intent;
+  });
+  return [out, ((performance.now() - started) / texts.length) * 1000];
+}
+
+function benchPlain(name: string, lexicon: Lexicon, model: Partial<ModelOptions>): Row {
+  const train = readJsonl(path.join(DATA_DIR, `${name}.train.jsonl`));
+  const test = readJsonl(path.join(DATA_DIR, `${name}.test.jsonl`));
+  const [c, trainMs] = timeIt(() => IntentClassifier.train(train, lexicon, model));
+  const [pred, us] = predictAll(
+    c,
+    test.map((t) => t.text),
+  );
+  const r = evaluatePredictions(
+    test.map((t) => t.intent),
+    pred,
+  );
+  return { name, n: test.length, accuracy: r.accuracy, macroF1: r.macroF1, trainMs, usPerUtterance: us };
+}
+
+/** CLINC150 "oos-train + threshold": OOS is a 151st class and low confidence also means OOS. */
+function benchClinc(lexicon: Lexicon, model: Partial<ModelOptions>): Row {
+  const train = readJsonl(path.join(DATA_DIR, 'clinc150.train.jsonl'));
+  const val = readJsonl(path.join(DATA_DIR, 'clinc150.val.jsonl'));
+  const test = readJsonl(path.join(DATA_DIR, 'clinc150.test.jsonl'));
+  const [c, trainMs] = timeIt(() => IntentClassifier.train(train, lexicon, model));
+  const split = (rows: LabelledText[], pred: string[]) => {
+    let inOk = 0;
+    let inN = 0;
+    let oosOk = 0;
+    let oosN = 0;
+    rows.forEach((r, i) => {
+      if (r.intent === OUT_OF_SCOPE) {
+        oosN++;
+        if (pred[i] === OUT_OF_SCOPE) oosOk++;
+      } else {
+        inN++;
+        if (pred[i] === r.intent) inOk++;
+      }
+    });
+    return { inScope: inOk / inN, oosRecall: oosOk / oosN };
+  };
+  // threshold tuned on val: maximise in-scope accuracy + OOS recall
+  const valTop = val.map((r) => c.top(r.text));
+  let best = { threshold: 0, score: -1, inScope: 0, oosRecall: 0 };
+  for (let t = 0; t <= 0.9; t += 0.01) {
+    const pred = valTop.map((p) => (p.confidence < t ? OUT_OF_SCOPE : p.intent));
+    const s = split(val, pred);
+    if (s.inScope + s.oosRecall > best.score) best = { threshold: t, score: s.inScope + s.oosRecall, ...s };
+  }
+  const [pred, us] = predictAll(
+    c,
+    test.map((t) => t.text),
+    best.threshold,
+  );
+  const s = split(test, pred);
+  const r = evaluatePredictions(
+    test.map((t) => t.intent),
+    pred,
+  );
+  const [pred0] = predictAll(
+    c,
+    test.map((t) => t.text),
+    0,
+  );
+  const s0 = split(test, pred0);
+  return {
+    name: 'clinc150',
+    n: test.length,
+    accuracy: r.accuracy,
+    macroF1: r.macroF1,
+    trainMs,
+    usPerUtterance: us,
+    extra:
+      `threshold ${best.threshold.toFixed(2)} (val: in-scope ${pct(best.inScope)}, OOS recall ${pct(best.oosRecall)}); ` +
+      `test: in-scope acc ${pct(s.inScope)}, OOS recall ${pct(s.oosRecall)}; ` +
+      `without threshold: in-scope ${pct(s0.inScope)}, OOS recall ${pct(s0.oosRecall)}`,
+  };
+}
+
+function benchKnowledge(model: Partial<ModelOptions>): Row[] {
+  const { intents, lexicon } = loadKnowledge();
+  const items = intents.flatMap((i) => i.examples.map((text) => ({ text: String(text), intent: i.name })));
+  const [cv, cvMs] = timeIt(() =>
+    crossValidate(
+      items,
+      (train) => {
+        const byIntent = new Map<string, string[]>();
+        for (const t of train) byIntent.set(t.intent, [...(byIntent.get(t.intent) ?? []), t.text]);
+        const nlu = trainNlu(
+          { intents: [...byIntent].map(([name, examples]) => ({ name, examples })), lexicon },
+          { defaultRegion: 'US', model },
+        );
+        return (text) => nlu.parse(text).intent;
+      },
+      5,
+      7,
+    ),
+  );
+  const [nlu, trainMs] = timeIt(() => trainNlu({ intents, lexicon }, { defaultRegion: 'US', model }));
+  const texts = items.map((i) => i.text);
+  for (const t of texts) nlu.parse(t);
+  const started = performance.now();
+  for (let r = 0; r < 3; r++) for (const t of texts) nlu.parse(t);
+  const us = ((performance.now() - started) / (3 * texts.length)) * 1000;
+  const worst = [...cv.perIntent].sort((a, b) => a.f1 - b.f1)[0];
+  return [
+    {
+      name: 'knowledge (5-fold CV, parse)',
+      n: items.length,
+      accuracy: cv.accuracy,
+      macroF1: cv.macroF1,
+      trainMs,
+      usPerUtterance: us,
+      extra: `min F1 ${worst.intent} ${pct(worst.f1)}; CV total ${cvMs.toFixed(0)} ms; threshold ${DEFAULT_OOS_THRESHOLD}`,
+    },
+  ];
+}
+
+const pct = (x: number) => (x * 100).toFixed(1) + '%';
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const modelArg = args.indexOf('--model');
+  const model: Partial<ModelOptions> = modelArg >= 0 ? JSON.parse(args[modelArg + 1]) : {};
+  const names = args.filter((a, i) => !a.startsWith('--') && (modelArg < 0 || i !== modelArg + 1));
+  const wanted = names.length ? names : ['knowledge', 'braun-chatbot', 'braun-askubuntu', 'braun-webapps', 'bitext', 'banking77', 'clinc150'];
+  const { lexicon } = loadKnowledge();
+  const lex = benchLexicon(lexicon);
+  const rows: Row[] = [];
+  for (const name of wanted) {
+    const row =
+      name === 'knowledge' ? benchKnowledge(model) : name === 'clinc150' ? [benchClinc(lex, model)] : [benchPlain(name, lex, model)];
+    for (const r of row) {
+      rows.push(r);
+      if (!json)
+        console.log(
+          `${r.name.padEnd(30)} n=${String(r.n).padStart(5)}  acc ${pct(r.accuracy).padStart(6)}  macro-F1 ${pct(r.macroF1).padStart(6)}  ` +
+            `train ${r.trainMs.toFixed(0).padStart(6)} ms  ${r.usPerUtterance.toFixed(1).padStart(6)} µs/utt` +
+            (r.extra ? `\n${' '.repeat(32)}${r.extra}` : ''),
+        );
+    }
+  }
+  if (json) console.log(JSON.stringify(rows, null, 2));
+}
+
+main();
