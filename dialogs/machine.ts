@@ -103,7 +103,17 @@ const CORRECTION_CUE = /\b(actually|sorry|i meant|correction|wrong|typo|instead|
 const isRecovery = (intent: string): intent is RecoveryIntent => (RECOVERY_INTENTS as readonly string[]).includes(intent);
 const userEvent = (e: DialogEvent): UserEvent | null => (e.type === 'USER' ? e : null);
 const intentOf = (e: DialogEvent) => userEvent(e)?.intent;
-const isGlobal = (e: DialogEvent) => GLOBAL_INTENTS.includes(intentOf(e) ?? '');
+/** below this, a guess at cancel/help/human does not interrupt an answer */
+const GLOBAL_CONFIDENCE = 0.5;
+/** an answer shaped like evidence (an email, a number, a handle, one token with @ . _ or digits) is never a command */
+const looksLikeEvidence = (u: UserEvent) =>
+  Boolean(u.entities.email || u.entities.phone || u.entities.username) || /^\S*[@._\d]\S*$/.test(u.text.trim());
+const isGlobal = (e: DialogEvent) => {
+  const u = userEvent(e);
+  if (!u || !GLOBAL_INTENTS.includes(u.intent)) return false;
+  if (u.choice) return true;
+  return u.confidence >= GLOBAL_CONFIDENCE && !looksLikeEvidence(u);
+};
 
 /** Reads the value for a field out of a message. */
 function parseField(field: Field, e: UserEvent, ctx: DialogContext): Check {
