@@ -81,7 +81,7 @@ describe('POST /api/messages', () => {
       id: 'cu-1',
       channelId: 'test',
       conversation: { id: 'e2e-welcome' } as never,
-      from: { id: 'user-w' },
+      from: { id: 'user-w', name: 'W' },
       membersAdded: [{ id: 'user-w', name: 'W' }],
     });
     expect(texts(replies)[0]).toMatch(/^Hi, I'm Reclaim/);
