@@ -7,7 +7,7 @@ import { Secret } from '../evidence/secret';
 import { REDACTED, redactSecrets } from '../evidence/redact';
 import type { Logger } from '../logger';
 import type { Nlu } from '../nlu';
-import { StaleWriteError } from '../storage/state';
+import { NEW_ITEM_ETAG, StaleWriteError } from '../storage/state';
 import type { TranscriptLog } from '../storage/transcript';
 import { priorityFor, type StoredConversationRef, type TicketStore, type TranscriptLine } from '../tickets';
 import type { OutMessage, Wording } from './wording';
@@ -123,7 +123,8 @@ export class Engine {
       choices: offered,
     };
     actor.stop();
-    await storage.write({ [key]: { ...record, eTag: stored?.eTag ?? '*' } });
+    // the eTag read (or create-only for a new conversation): a concurrent turn makes this write stale, and the turn is retried
+    await storage.write({ [key]: { ...record, eTag: stored?.eTag ?? NEW_ITEM_ETAG } });
     await transcript.append(key, lines);
     return { messages };
   }

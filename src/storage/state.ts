@@ -12,12 +12,15 @@ export class StaleWriteError extends Error {
   }
 }
 
+/** Write with this eTag to create an item only if none exists yet (like HTTP `If-None-Match: *`). */
+export const NEW_ITEM_ETAG = '<new>';
+
 /**
  * Conversation state in the database, behind botbuilder's Storage interface,
  * with a real optimistic-concurrency check: an item written with the eTag it
  * was read with only replaces that exact version. `*` or no eTag writes
  * unconditionally (the Storage contract); an eTag for an item that no longer
- * exists is stale too.
+ * exists is stale too; NEW_ITEM_ETAG creates, and is stale if the item exists.
  */
 export class SqlStorage implements Storage {
   constructor(private readonly db: Db) {}
@@ -39,7 +42,14 @@ export class SqlStorage implements Storage {
         const data = JSON.stringify(rest);
         const etag = randomUUID();
         const now = nowIso();
-        if (eTag && eTag !== '*') {
+        if (eTag === NEW_ITEM_ETAG) {
+          const res = await tx
+            .insertInto('conversation_state')
+            .values({ key, etag, data, updated_at: now })
+            .onConflict((oc) => oc.column('key').doNothing())
+            .executeTakeFirst();
+          if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) throw new StaleWriteError(key);
+        } else if (eTag && eTag !== '*') {
           const res = await tx
             .updateTable('conversation_state')
             .set({ data, etag, updated_at: now })

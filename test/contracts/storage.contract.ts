@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import { NEW_ITEM_ETAG } from '../../src/storage/state';
 
 /** The Storage contract with optimistic concurrency. Run against every implementation. */
 export function storageContract(name: string, make: () => Promise<{ storage: Storage; close(): Promise<void> }>) {
@@ -55,6 +56,12 @@ export function storageContract(name: string, make: () => Promise<{ storage: Sto
       const read = (await storage.read(['a'])).a;
       await storage.delete(['a']);
       await expect(storage.write({ a: { ...read, n: 2 } })).rejects.toThrow();
+    });
+
+    test('NEW_ITEM_ETAG creates an item only if none exists: of two creators, one wins', async () => {
+      const results = await Promise.allSettled([1, 2, 3].map((n) => storage.write({ fresh: { n, eTag: NEW_ITEM_ETAG } })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      await expect(storage.write({ fresh: { n: 9, eTag: NEW_ITEM_ETAG } })).rejects.toThrow(/stale/i);
     });
 
     test('delete removes items, and deleting nothing is fine', async () => {

@@ -36,6 +36,8 @@ describe('passwords typed in chat', () => {
     ['ok so my password was hunter2x', 'ok so my password was [removed]', true],
     ['my old pw was abc123, abc1234 or maybe Abc!2345', 'my old pw was [removed]', true],
     ['the code is 482913', 'the code is [removed]', true],
+    ['i forgot my password, my old one was Tr0ub4dor&3', 'i forgot my password, my old one was [removed]', false],
+    ['i forgot my password and it is really annoying', 'i forgot my password and it is really annoying', false],
   ])('%s', (input, output, onlySecret) => {
     const r = redactSecrets(input);
     expect(r.text).toBe(output);

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { Storage, StoreItems } from 'botbuilder';
+import { Engine, type TurnInput } from '../../src/engine/turn';
+import { Wording } from '../../src/engine/wording';
+import { loadKnowledge } from '../../src/knowledge';
+import { trainNlu } from '../../src/nlu';
+import { openSqlite, type Db } from '../../src/storage/db';
+import { SqlStorage } from '../../src/storage/state';
+import { TranscriptLog } from '../../src/storage/transcript';
+import { SqlDirectory } from '../../src/directory/sql';
+import { SqlTicketStore } from '../../src/tickets/sql';
+
+/** The turn engine with the real NLU, machine and SQLite stores; storage wrapped only to inject timing and faults. */
+const knowledge = loadKnowledge(path.resolve(__dirname, '../../knowledge'));
+const nlu = trainNlu(knowledge.nlu, { defaultRegion: 'US' });
+const wording = new Wording(knowledge, { platform: 'TikTok', eta: 'within a few days' });
+
+class Gate implements Storage {
+  beforeWrite: (() => Promise<void>) | null = null;
+  failNextWrite = false;
+  constructor(private readonly inner: Storage) {}
+  read(keys: string[]) {
+    return this.inner.read(keys);
+  }
+  async write(changes: StoreItems) {
+    const hook = this.beforeWrite;
+    this.beforeWrite = null;
+    if (hook) await hook();
+    if (this.failNextWrite) {
+      this.failNextWrite = false;
+      throw new Error('disk full');
+    }
+    return this.inner.write(changes);
+  }
+  delete(keys: string[]) {
+    return this.inner.delete(keys);
+  }
+}
+
+let db: Db;
+let storage: Gate;
+let engine: Engine;
+let transcript: TranscriptLog;
+const logs: string[] = [];
+
+beforeEach(async () => {
+  ({ db } = await openSqlite(fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-engine-'))));
+  storage = new Gate(new SqlStorage(db));
+  transcript = new TranscriptLog(db);
+  const logger = pino({ level: 'debug' }, { write: (l: string) => logs.push(l) } as never);
+  engine = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, logger, defaultRegion: 'US' });
+});
+afterEach(async () => db.destroy());
+
+let n = 0;
+const turn = (conversationId: string, text: string): TurnInput => ({
+  kind: 'message',
+  channelId: 'test',
+  conversationId,
+  userId: 'u1',
+  activityId: `a${++n}`,
+  text,
+  canMask: true,
+  conversationRef: { channelId: 'test', serviceUrl: '', conversation: { id: conversationId }, user: { id: 'u1' }, bot: { id: 'b' } },
+});
+
+test('two turns racing on one conversation: the loser retries on the new state, no update is lost', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  storage.beforeWrite = () => held; // the first turn to write waits...
+  const first = engine.handle(turn('race', 'what is the weather like in paris'));
+  await new Promise((r) => setTimeout(r, 20));
+  const second = await engine.handle(turn('race', 'tell me a joke about cats')); // ...while the second commits
+  release();
+  const firstOut = await first;
+  const keys = [...firstOut.messages, ...second.messages].map((m) => m.key).sort();
+  // one saw the first miss, the other the second miss: the second miss offers a person
+  expect(keys).toEqual(['fallback', 'fallback.offer_human']);
+  expect(logs.join('')).toMatch(/retrying/);
+  expect((await transcript.recent(Engine.stateKey('test', 'race'))).filter((l) => l.role === 'user')).toHaveLength(2);
+});
+
+test('when saving fails, the user is told plainly and the evidence collected so far is kept', async () => {
+  await engine.handle(turn('fault', 'someone hacked my account'));
+  await engine.handle(turn('fault', '@sam.dances'));
+  storage.failNextWrite = true;
+  const failed = await engine.handle(turn('fault', 'sam@example.com'));
+  expect(failed.messages.map((m) => m.key)).toEqual(['error.turn']);
+  expect(logs.join('')).toMatch(/turn failed/);
+  // the user sends it again, as told: the conversation is where it was, username kept
+  await engine.handle(turn('fault', 'sam@example.com'));
+  await engine.handle(turn('fault', 'skip'));
+  await engine.handle({ ...turn('fault', ''), text: undefined, value: { action: 'skip' } });
+  const summary = await engine.handle(turn('fault', 'they took it over last night'));
+  expect(summary.messages[0]!.text).toContain('@sam.dances');
+  expect(summary.messages[0]!.text).toContain('sam@example.com');
+});
+
+test('a retried delivery of an activity already handled is ignored', async () => {
+  const t = turn('dup', 'hi');
+  expect((await engine.handle(t)).messages.length).toBeGreaterThan(0);
+  expect(await engine.handle(t)).toEqual({ messages: [], duplicate: true });
+});
+
+test('a password typed in chat is kept out of the transcript and the state', async () => {
+  await engine.handle(turn('pw', 'i forgot my password, my old one was Tr0ub4dor&3'));
+  await engine.handle(turn('pw', 'my password is correct-horse-battery'));
+  const lines = JSON.stringify(await transcript.recent(Engine.stateKey('test', 'pw')));
+  const state = JSON.stringify(await storage.read([Engine.stateKey('test', 'pw')]));
+  for (const secret of ['Tr0ub4dor&3', 'correct-horse-battery']) {
+    expect(lines).not.toContain(secret);
+    expect(state).not.toContain(secret);
+  }
+  expect(lines).toContain('[removed]');
+});
