@@ -224,7 +224,11 @@ export const dialogMachine = setup({
   guards: {
     intentIs: ({ event }, p: { intents: string[] }) => p.intents.includes(intentOf(event) ?? ''),
     isRecoveryIntent: ({ event }) => isRecovery(intentOf(event) ?? ''),
-    isAmbiguous: ({ event }) => Boolean(userEvent(event)?.ambiguous),
+    // only topics can be offered as buttons: "did you mean help or yes?" helps nobody
+    isAmbiguous: ({ event }) => {
+      const pair = userEvent(event)?.ambiguous;
+      return Boolean(pair && pair.every((i) => TOPICS.some((t) => t.value === i)));
+    },
     tooManyMisses: ({ context }) => context.misses + 1 >= MAX_MISSES,
     isSkip: ({ event }) => {
       const u = userEvent(event);

@@ -36,6 +36,8 @@ export const ALPHABET: Record<string, DialogEvent> = {
   loginError: u('error when logging in', 'login_error'),
   ambiguous: u('cant get in', 'forgot_password', {}, { ambiguous: ['forgot_password', 'login_error'] }),
   nonsense: u('what is the weather'),
+  // not between two topics: no buttons to offer, handled as its top intent
+  ambiguousControls: u('@sam.dances', 'help', { username: 'sam.dances' }, { ambiguous: ['help', 'affirm'] }),
   skip: u("i don't remember", 'out_of_scope', { skip: true }),
   username: u('@sam.dances', 'out_of_scope', { username: 'sam.dances' }),
   email: u('sam@example.com', 'out_of_scope', { email: 'sam@example.com' }),
