@@ -26,6 +26,8 @@ export class IntentClassifier {
 
   static train(examples: LabelledText[], lexicon: Lexicon, options: Partial<ModelOptions> = {}): IntentClassifier {
     const opts: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, ...options };
+    // automatic epochs: about 30,000 updates in all, between 6 and 50 passes over the data
+    if (!opts.epochs) opts.epochs = Math.min(50, Math.max(6, Math.round(30_000 / examples.length)));
     if (examples.length === 0) throw new Error('NLU training data has no examples');
     const labels = [...new Set(examples.map((e) => e.intent))].sort();
     const labelIndex = new Map(labels.map((l, i) => [l, i]));

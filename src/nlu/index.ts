@@ -24,10 +24,27 @@ export { EntityExtractor, TICKET_ALPHABET, TICKET_REF_RE, USERNAME_RE } from './
 export { Normalizer, normalize } from './normalize';
 
 export const OUT_OF_SCOPE = 'out_of_scope';
-/** Top confidence under which a message is treated as out of scope (tuned by cross-validation). */
-export const DEFAULT_OOS_THRESHOLD = 0.4;
-/** Confidence gap under which the top two in-catalogue intents are reported as ambiguous. */
-export const DEFAULT_AMBIGUITY_MARGIN = 0.15;
+/**
+ * Only the first this-many characters of a message are analysed (a chat answer longer than
+ * this is a paste; the bound keeps parse time predictable whatever the input).
+ */
+export const MAX_ANALYSED_CHARS = 2000;
+/**
+ * Top confidence under which a message is treated as out of scope. On 5-fold CV of the
+ * knowledge pack (seed 7) accuracy is flat at 96.1–96.2 % for 0.2–0.3 and falls to 95.7 % at
+ * 0.4; 0.3 is the highest value on the plateau, so text unlike anything in the pack is
+ * rejected as readily as the data allows.
+ */
+export const DEFAULT_OOS_THRESHOLD = 0.3;
+/**
+ * Confidence gap under which the top two in-catalogue intents are reported as ambiguous.
+ * Measured on 5-fold CV (two seeds) of the knowledge pack: flags 3.3 % of messages, 1.9 % of
+ * the correctly classified ones, and 36 % of the misclassified ones, where the right intent
+ * is one of the two offered in 78 % of cases.
+ */
+export const DEFAULT_AMBIGUITY_MARGIN = 0.25;
+/** Two candidates whose confidences sum to less than this are a miss, not an ambiguity. */
+export const AMBIGUITY_MIN_MASS = 0.4;
 
 /** Intent names of the catalogue (docs/product.md); they are part of the product contract. */
 export const CATALOGUE_INTENTS = [
@@ -61,9 +78,10 @@ export function trainNlu(data: NluTrainingData, options: NluOptions): Nlu {
   return {
     intents,
     parse(text: string): NluResult {
-      const words = classifier.normalizer.words(text);
+      const head = text.length > MAX_ANALYSED_CHARS ? text.slice(0, MAX_ANALYSED_CHARS) : text;
+      const words = classifier.normalizer.words(head);
       const normalized = words.join(' ');
-      const entities = extractor.extract(text, words);
+      const entities = extractor.extract(head, words);
       if (words.length === 0) {
         // nothing but punctuation / emoji: no intent to speak of
         return {
@@ -75,7 +93,7 @@ export function trainNlu(data: NluTrainingData, options: NluOptions): Nlu {
           entities,
         };
       }
-      const ranking = classifier.rank(text);
+      const ranking = classifier.rank(head);
       const top = ranking[0];
       const intent = top.confidence < threshold ? OUT_OF_SCOPE : top.intent;
       const result: NluResult = {
@@ -100,7 +118,7 @@ export function findAmbiguity(ranking: IntentScore[], margin: number): [string, 
   const [a, b] = inScope;
   if (a.confidence - b.confidence >= margin) return undefined;
   // two weak guesses are not an ambiguity between them, just a miss
-  if (a.confidence + b.confidence < 0.5) return undefined;
+  if (a.confidence + b.confidence < AMBIGUITY_MIN_MASS) return undefined;
   return [a.intent, b.intent];
 }
 
@@ -111,5 +129,5 @@ export function extractEntities(text: string, lexicon: Lexicon, defaultRegion: C
   if (!byRegion) extractorCache.set(lexicon, (byRegion = new Map()));
   let extractor = byRegion.get(defaultRegion);
   if (!extractor) byRegion.set(defaultRegion, (extractor = new EntityExtractor(lexicon, defaultRegion, new Normalizer(lexicon))));
-  return extractor.extract(text);
+  return extractor.extract(text.length > MAX_ANALYSED_CHARS ? text.slice(0, MAX_ANALYSED_CHARS) : text);
 }

@@ -82,7 +82,8 @@ export class SoftmaxRegression {
     return out;
   }
 
-  train(xs: SparseVector[], ys: ArrayLike<number>, options: SoftmaxOptions): void {
+  /** `weights` (optional) scales each example's gradient, e.g. to down-weight a catch-all class. */
+  train(xs: SparseVector[], ys: ArrayLike<number>, options: SoftmaxOptions, weights?: ArrayLike<number>): void {
     const C = this.numClasses;
     const W = this.weights;
     const B = this.bias;
@@ -107,6 +108,10 @@ export class SoftmaxRegression {
         const y = ys[i];
         this.predict(x, 1, p);
         p[y] -= 1;
+        if (weights) {
+          const w = weights[i];
+          for (let c = 0; c < C; c++) p[c] *= w;
+        }
         // only classes with a noticeable gradient are updated (the rest are ~0 after warm-up)
         let nActive = 0;
         for (let c = 0; c < C; c++) if (p[c] > minGrad || p[c] < -minGrad) active[nActive++] = c;

@@ -79,11 +79,17 @@ export interface ModelOptions {
   charMax: number;
   /** weight of the character n-gram block relative to the word block */
   charWeight: number;
+  /** also use the unstemmed word when it differs from its stem */
+  rawUnigrams: boolean;
+  /** character n-grams stay inside words (padded by the surrounding spaces) instead of spanning them */
+  charWithinWords: boolean;
   /** use stemmed word bigrams */
   bigrams: boolean;
+  /** use stemmed word pairs with one word between them ("reset * password") */
+  skipBigrams: boolean;
   /** map out-of-vocabulary words to the nearest training word */
   typoCorrection: boolean;
-  /** training epochs */
+  /** training epochs (0: automatic, about 30,000 updates, clamped to 6–50 passes) */
   epochs: number;
   /** initial learning rate (Adagrad) */
   learningRate: number;

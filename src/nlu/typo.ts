@@ -9,6 +9,9 @@ import JaroWinklerDistance from 'natural/lib/natural/distance/jaro-winkler_dista
  * natural's unrestricted variant returns 0 for some pairs, e.g. "pasword"/"password"), and ties
  * are broken by Jaro-Winkler similarity, then by training frequency.
  */
+/** Longer tokens are left alone (no real word; and the candidate search grows quadratically). */
+const MAX_WORD = 20;
+
 export class TypoCorrector {
   private readonly index = new Map<string, string[]>();
   private readonly cache = new Map<string, string>();
@@ -36,7 +39,7 @@ export class TypoCorrector {
 
   /** The closest vocabulary word, or the word itself when it is known or nothing is close. */
   correct(word: string): string {
-    if (this.frequency.has(word) || word.length < this.minLength || /[^a-z]/.test(word)) return word;
+    if (this.frequency.has(word) || word.length < this.minLength || word.length > MAX_WORD || /[^a-z]/.test(word)) return word;
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
     const maxDistance = word.length >= 8 ? 2 : 1;

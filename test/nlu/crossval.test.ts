@@ -2,10 +2,13 @@ import { CATALOGUE_INTENTS, trainNlu } from '../../src/nlu';
 import { crossValidate, formatReport, topConfusions } from '../../src/nlu/evaluate';
 import { examplesOf, loadKnowledgePack } from './load-knowledge';
 
-/** Floors a little under what the knowledge pack reaches (see .helper-nlu-status.md). */
-const ACCURACY_FLOOR = 0.9;
-const MACRO_F1_FLOOR = 0.9;
-const PER_INTENT_F1_FLOOR = 0.75;
+/**
+ * Floors a little under what the knowledge pack reaches (seed 7: accuracy 0.962, macro-F1 0.967,
+ * lowest intent F1 0.920 (help); seeds 1–3: accuracy 0.958–0.963). See .helper-nlu-status.md.
+ */
+const ACCURACY_FLOOR = 0.95;
+const MACRO_F1_FLOOR = 0.95;
+const PER_INTENT_F1_FLOOR = 0.9;
 
 describe('knowledge pack: stratified 5-fold cross-validation', () => {
   const data = loadKnowledgePack();
