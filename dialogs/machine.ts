@@ -1,4 +1,4 @@
-import { and, assign, emit, fromPromise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import { and, assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import {
   normaliseDescription,
   normaliseEmail,
@@ -56,6 +56,10 @@ export interface DialogContext extends DialogInput {
   topic: RecoveryIntent | null;
   lastAsk: Reply | null;
   lastTicketRef: string | null;
+  /** the open ticket the user's next messages are added to */
+  followTicket: string | null;
+  /** the agent's question waiting for the user's answer */
+  agentAsk: { ref: string; text: string } | null;
 }
 
 const TOPICS: Choice[] = [
@@ -98,6 +102,8 @@ const FOLLOW_UP: Record<RecoveryIntent, { key: string; choices: Choice[] } | nul
 };
 
 const GLOBAL_INTENTS = ['cancel', 'help', 'talk_to_human'];
+/** while a ticket is open, anything but these is added to it */
+const NOT_ABOUT_CASE = ['greeting', 'goodbye', 'thanks', 'affirm', 'deny', 'cancel', 'help', 'ticket_status', 'new_case'];
 const CORRECTION_CUE = /\b(actually|sorry|i meant|correction|wrong|typo|instead|not\s+\S+\s+but|my (?:e-?mail|phone|number|user\s?name|handle) is)\b/i;
 
 const isRecovery = (intent: string): intent is RecoveryIntent => (RECOVERY_INTENTS as readonly string[]).includes(intent);
@@ -164,7 +170,7 @@ function fieldFromText(e: UserEvent, canMask: boolean): Field | null {
 function nextField(ctx: DialogContext): Field | null {
   const order: Field[] = ['username', 'email', 'phone', 'passwords', 'description'];
   for (const f of order) {
-    if (f === 'passwords' && (!ctx.canMask || !ctx.evidence.username)) continue;
+    if (f === 'passwords' && !ctx.evidence.username) continue;
     if (!ctx.done.includes(f)) return f;
   }
   return null;
@@ -220,6 +226,14 @@ export const dialogMachine = setup({
     }),
     /** the tickets of the user of this conversation (never anyone else's) */
     listTickets: fromPromise<{ tickets: TicketSummary[]; ref?: string }, { ref?: string }>(async ({ input }) => ({ tickets: [], ref: input.ref })),
+    /** adds the user's message (or answer to the agent's question) to their open ticket */
+    attachToTicket: fromPromise<void, { ref: string; text: string; kind: 'message' | 'answer' }>(async () => {
+      throw new Error('attachToTicket not provided');
+    }),
+    /** a one-time link to a secure form for previous passwords, for channels without masked input */
+    createSecureLink: fromPromise<{ url: string }, { username: string | undefined }>(async () => {
+      throw new Error('createSecureLink not provided');
+    }),
   },
   guards: {
     intentIs: ({ event }, p: { intents: string[] }) => p.intents.includes(intentOf(event) ?? ''),
@@ -251,6 +265,15 @@ export const dialogMachine = setup({
     },
     canTakeMorePasswords: ({ context }) => context.evidence.passwords.length < MAX_PASSWORDS,
     hasPasswords: ({ context }) => context.evidence.passwords.length > 0,
+    canMask: ({ context }) => context.canMask,
+    followsTicket: ({ context }) => context.followTicket !== null,
+    /** a message about the case (not a pleasantry, a command or a status question) */
+    isAboutCase: ({ event }) => {
+      const u = userEvent(event);
+      // a pleasantry or a command only when the NLU is sure of it; anything else is news for the team
+      return Boolean(u && !u.choice && !(NOT_ABOUT_CASE.includes(u.intent) && u.confidence >= 0.6));
+    },
+    isFollowedTicket: ({ context, event }) => 'ref' in event && event.ref === context.followTicket,
   },
   actions: {
     say: emit((_, reply: Reply) => ({ type: 'reply' as const, reply })),
@@ -330,7 +353,33 @@ export const dialogMachine = setup({
       evidence: { ...context.evidence, passwords: [...context.evidence.passwords, p.outcome] },
     })),
     finishPasswords: assign(({ context }) => ({ done: [...context.done.filter((f) => f !== 'passwords'), 'passwords' as Field] })),
-    rememberTicket: assign((_, p: { ref: string }) => ({ lastTicketRef: p.ref })),
+    rememberTicket: assign((_, p: { ref: string }) => ({ lastTicketRef: p.ref, followTicket: p.ref })),
+    stopFollowing: assign({ followTicket: null }),
+    sayAgentMessage: emit(({ event }) => {
+      const e = event as Extract<DialogEvent, { type: 'AGENT_MESSAGE' }>;
+      return { type: 'reply' as const, reply: { key: 'agent.message', params: { ref: e.ref, text: e.text } } };
+    }),
+    sayTicketClosed: emit(({ event }) => {
+      const e = event as Extract<DialogEvent, { type: 'TICKET_CLOSED' }>;
+      return { type: 'reply' as const, reply: { key: `agent.${e.status}`, params: { ref: e.ref, text: e.message } } };
+    }),
+    takeAgentQuestion: assign(({ event }) => {
+      const e = event as Extract<DialogEvent, { type: 'AGENT_REQUEST_INFO' }>;
+      return { agentAsk: { ref: e.ref, text: e.text } };
+    }),
+    askAgentQuestion: emit(({ context }) => ({
+      type: 'reply' as const,
+      reply: { key: 'agent.request_info', params: { ref: context.agentAsk?.ref ?? '', text: context.agentAsk?.text ?? '' } },
+    })),
+    recordCheckedPasswords: assign(({ context, event }) => {
+      const e = event as Extract<DialogEvent, { type: 'PASSWORDS_CHECKED' }>;
+      return { evidence: { ...context.evidence, passwords: [...context.evidence.passwords, ...e.outcomes].slice(0, MAX_PASSWORDS) } };
+    }),
+    // the password question is asked by the password states themselves (card or link)
+    sayAskUnlessPasswords: enqueueActions(({ context, enqueue }) => {
+      if (context.field !== 'passwords' && context.lastAsk) enqueue.emit({ type: 'reply' as const, reply: context.lastAsk });
+    }),
+    sayUsePasswordInput: emit(({ context }) => ({ type: 'reply' as const, reply: { key: context.canMask ? 'password.use_card' : 'password.use_link' } })),
   },
 }).createMachine({
   id: 'reclaim',
@@ -347,254 +396,340 @@ export const dialogMachine = setup({
     topic: null,
     lastAsk: null,
     lastTicketRef: null,
+    followTicket: null,
+    agentAsk: null,
   }),
-  initial: 'idle',
+  initial: 'main',
   on: {
-    // Reached when the current state did not handle the message itself:
-    // global commands first, then routing by intent.
-    USER: [
-      { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'cancel.nothing' } } },
-      { guard: { type: 'intentIs', params: { intents: ['help'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'help.general' } }, 'resetMisses'] },
-      { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', { type: 'say', params: { key: 'human.intro' } }] },
-      { guard: 'isAmbiguous', target: '.idle', actions: 'sayClarify' },
-      { guard: { type: 'intentIs', params: { intents: ['account_hacked'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent', 'setCategoryFromTopic', 'sayGuide'] },
-      { guard: 'isRecoveryIntent', target: '.guide', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent'] },
-      { guard: { type: 'intentIs', params: { intents: ['ticket_status'] } }, target: '.status', actions: 'resetMisses' },
-      { guard: { type: 'intentIs', params: { intents: ['greeting'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'greeting' } }, 'resetMisses'] },
-      { guard: { type: 'intentIs', params: { intents: ['thanks'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'thanks' } }, 'resetMisses'] },
-      { guard: { type: 'intentIs', params: { intents: ['goodbye'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'goodbye' } }, 'resetMisses'] },
-      { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '.idle', actions: { type: 'say', params: { key: 'goodbye' } } },
-      { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } } },
-      { guard: 'tooManyMisses', target: '.offerHuman', actions: 'countMiss' },
-      { target: '.idle', actions: ['countMiss', { type: 'sayTopics', params: { key: 'fallback' } }] },
-    ],
-    PASSWORD: { actions: { type: 'say', params: { key: 'password.not_asked' } } },
-    // a message that was only a password: it was removed; warn and ask the last question again
-    PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'repeatLastAsk'] },
+    // from the support team, at any time: said, and the conversation goes on where it was
+    AGENT_MESSAGE: { actions: 'sayAgentMessage' },
+    TICKET_CLOSED: { actions: ['sayTicketClosed', 'stopFollowing'] },
+    AGENT_REQUEST_INFO: { target: '.awaitingAnswer', actions: 'takeAgentQuestion' },
   },
   states: {
-    idle: {
-      entry: 'forgetLastAsk',
+    main: {
+      initial: 'idle',
       on: {
-        WELCOME: { actions: { type: 'sayTopics', params: { key: 'welcome' } } },
-      },
-    },
-
-    offerHuman: {
-      entry: [
-        assign({
-          lastAsk: {
-            key: 'fallback.offer_human',
-            choices: [
-              { label: 'topic.talk_to_human', value: 'talk_to_human' },
-              { label: 'choice.show_topics', value: 'help' },
-            ],
-          },
-        }),
-        'repeatLastAsk',
-      ],
-      on: {
+        // Reached when the current state did not handle the message itself:
+        // global commands first, then messages about an open ticket, then routing by intent.
         USER: [
-          { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'collect', actions: ['resetMisses', { type: 'say', params: { key: 'human.intro' } }] },
-          { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'idle', actions: ['resetMisses', { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } }] },
+          { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'cancel.nothing' } } },
+          { guard: { type: 'intentIs', params: { intents: ['help'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'help.general' } }, 'resetMisses'] },
+          { guard: and(['followsTicket', 'isAboutCase']), target: '.attaching' },
+          { guard: { type: 'intentIs', params: { intents: ['new_case'] } }, target: '.idle', actions: ['stopFollowing', { type: 'sayTopics', params: { key: 'ticket.new_case' } }] },
+          { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', { type: 'say', params: { key: 'human.intro' } }] },
+          { guard: 'isAmbiguous', target: '.idle', actions: 'sayClarify' },
+          { guard: { type: 'intentIs', params: { intents: ['account_hacked'] } }, target: '.collect', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent', 'setCategoryFromTopic', 'sayGuide'] },
+          { guard: 'isRecoveryIntent', target: '.guide', actions: ['resetMisses', 'noteMood', 'setTopicFromIntent'] },
+          { guard: { type: 'intentIs', params: { intents: ['ticket_status'] } }, target: '.status', actions: 'resetMisses' },
+          { guard: { type: 'intentIs', params: { intents: ['greeting'] } }, target: '.idle', actions: [{ type: 'sayTopics', params: { key: 'greeting' } }, 'resetMisses'] },
+          { guard: { type: 'intentIs', params: { intents: ['thanks'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'thanks' } }, 'resetMisses'] },
+          { guard: { type: 'intentIs', params: { intents: ['goodbye', 'deny'] } }, target: '.idle', actions: [{ type: 'say', params: { key: 'goodbye' } }, 'resetMisses'] },
+          { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: '.idle', actions: { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } } },
+          { guard: 'tooManyMisses', target: '.offerHuman', actions: 'countMiss' },
+          { target: '.idle', actions: ['countMiss', { type: 'sayTopics', params: { key: 'fallback' } }] },
         ],
-      },
-    },
-
-    guide: {
-      entry: ['sayGuide', 'askFollowUp', 'repeatLastAsk'],
-      on: {
-        USER: [
-          {
-            guard: and([{ type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, 'topicHandsOffOnYes']),
-            target: 'collect',
-            actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.appeal_intro' } }],
-          },
-          { guard: { type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, target: 'idle', actions: { type: 'say', params: { key: 'guide.glad' } } },
-          {
-            guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'topicHandsOffOnYes']),
-            target: 'idle',
-            actions: { type: 'say', params: { key: 'guide.no_appeal' } },
-          },
-          { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'collect', actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.handoff_intro' } }] },
-        ],
-      },
-    },
-
-    status: {
-      invoke: {
-        src: 'listTickets',
-        input: ({ event }) => ({ ref: userEvent(event)?.entities.ticketRef }),
-        onDone: { target: 'idle', actions: emit(({ event }) => ({ type: 'reply' as const, reply: statusReply(event.output) })) },
-        onError: { target: 'idle', actions: { type: 'say', params: { key: 'error.status' } } },
-      },
-    },
-
-    collect: {
-      initial: 'start',
-      on: {
-        // Global commands while collecting: the collected evidence is kept unless the user cancels.
-        USER: [
-          { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: 'idle', actions: [{ type: 'sayTopics', params: { key: 'cancel.done' } }, 'newCase'] },
-          { guard: { type: 'intentIs', params: { intents: ['help'] } }, actions: [{ type: 'say', params: { key: 'help.collect' } }, 'repeatLastAsk'] },
-          { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, actions: [{ type: 'say', params: { key: 'human.already' } }, 'repeatLastAsk'] },
-          { actions: [{ type: 'say', params: { key: 'collect.not_understood' } }, 'repeatLastAsk'] },
-        ],
+        PASSWORD: { actions: { type: 'say', params: { key: 'password.not_asked' } } },
+        // a message that was only a password: it was removed; warn and ask the last question again
+        PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'repeatLastAsk'] },
       },
       states: {
-        start: {
-          always: [{ guard: 'hasCategory', target: 'next' }, { target: 'triage' }],
-        },
-        triage: {
-          entry: [assign({ field: null, lastAsk: { key: 'ask.what_happened', choices: [SKIP] } }), 'repeatLastAsk'],
+        /** where the conversation was when the agent's question came: resumed after the answer */
+        resume: { type: 'history', history: 'deep' },
+
+        idle: {
+          entry: 'forgetLastAsk',
           on: {
-            USER: [{ guard: 'notGlobal', target: 'next', actions: ['noteMood', 'triageFromMessage'] }],
+            WELCOME: { actions: { type: 'sayTopics', params: { key: 'welcome' } } },
           },
         },
-        next: {
-          // the first field not yet given or skipped; when none is left, the summary
-          always: [{ guard: 'hasNextField', target: 'field' }, { target: 'confirm' }],
-        },
-        field: {
-          entry: ['askField', 'repeatLastAsk'],
-          always: { guard: ({ context }) => context.field === 'passwords', target: 'passwords' },
-          on: {
-            USER: [
-              { guard: 'isSkip', target: 'next', actions: ['skipField', { type: 'say', params: { key: 'collect.skipped' } }] },
-              { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
-              { guard: 'validForField', target: 'next', actions: ['noteMood', 'acceptField'] },
-              { guard: 'canReask', actions: ['countReask', 'sayReason', 'repeatLastAsk'] },
-              { guard: 'notGlobal', target: 'next', actions: ['sayReason', 'skipField', { type: 'say', params: { key: 'collect.giving_up' } }] },
-            ],
-          },
-        },
-        passwords: {
-          initial: 'asking',
-          states: {
-            asking: {
-              tags: ['secret'],
-              on: {
-                PASSWORD: 'checking',
-                PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'askAgain', 'repeatLastAsk'] },
-                USER: [
-                  { guard: and(['isSkip', 'hasPasswords']), target: '#reclaim.collect.next', actions: 'finishPasswords' },
-                  { guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'hasPasswords']), target: '#reclaim.collect.next', actions: 'finishPasswords' },
-                  { guard: 'isSkip', target: '#reclaim.collect.next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
-                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: '#reclaim.collect.next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
-                  { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
-                  { guard: 'notGlobal', actions: [{ type: 'say', params: { key: 'password.use_card' } }, 'askAgain', 'repeatLastAsk'] },
-                ],
-              },
-            },
-            checking: {
-              invoke: {
-                src: 'verifyPassword',
-                input: ({ context, event }) => ({
-                  username: context.evidence.username,
-                  secret: (event as Extract<DialogEvent, { type: 'PASSWORD' }>).secret,
-                }),
-                onDone: { target: 'checked', actions: { type: 'recordPassword', params: ({ event }) => ({ outcome: event.output }) } },
-                // a directory outage must not lose the case: note that it was not checked
-                onError: { target: 'checked', actions: { type: 'recordPassword', params: { outcome: 'not_checked' } } },
-              },
-            },
-            checked: {
-              // the same words whatever the outcome: the bot is no password oracle
-              entry: { type: 'say', params: { key: 'password.received' } },
-              always: [
-                { guard: 'canTakeMorePasswords', target: 'asking', actions: ['askAgain', 'repeatLastAsk'] },
-                { target: '#reclaim.collect.next', actions: 'finishPasswords' },
-              ],
-            },
-          },
-        },
-        confirm: {
-          entry: [
-            assign(({ context }) => ({
-              field: null,
-              lastAsk: {
-                key: 'confirm.summary',
-                params: summaryParams(context),
-                choices: [
-                  { label: 'choice.yes_open_ticket', value: 'affirm' },
-                  { label: 'choice.no_change', value: 'deny' },
-                ],
-              },
-            })),
-            'repeatLastAsk',
-          ],
-          on: {
-            USER: [
-              { guard: 'isCorrection', target: 'confirm', reenter: true, actions: ['applyCorrection', 'sayCorrected'] },
-              { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' },
-              { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
-              { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'chooseField' },
-            ],
-          },
-        },
-        chooseField: {
-          entry: [
-            assign(({ context }) => ({
-              lastAsk: {
-                key: 'confirm.which_field',
-                choices: [
-                  { label: 'field.username', value: 'field:username' },
-                  { label: 'field.email', value: 'field:email' },
-                  { label: 'field.phone', value: 'field:phone' },
-                  ...(context.canMask && context.evidence.username ? [{ label: 'field.passwords', value: 'field:passwords' }] : []),
-                  { label: 'field.description', value: 'field:description' },
-                ],
-              },
-            })),
-            'repeatLastAsk',
-          ],
-          on: {
-            USER: [
-              { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
-              { guard: { type: 'intentIs', params: { intents: ['deny', 'affirm'] } }, target: 'confirm' },
-            ],
-          },
-        },
-        opening: {
-          invoke: {
-            src: 'openTicket',
-            input: ({ context }) => ({
-              caseKey: `${context.conversationId}#${context.caseNo}`,
-              category: context.category ?? 'other',
-              distressed: context.distressed,
-              evidence: context.evidence,
-            }),
-            onDone: {
-              target: '#reclaim.idle',
-              actions: [
-                emit(({ context, event }) => ({
-                  type: 'reply' as const,
-                  reply: { key: context.category === 'account_hacked' ? 'ticket.opened_urgent' : 'ticket.opened', params: { ref: event.output.ref } },
-                })),
-                { type: 'rememberTicket', params: ({ event }) => ({ ref: event.output.ref }) },
-                'newCase',
-              ],
-            },
-            onError: { target: 'failed' },
-          },
-        },
-        failed: {
+
+        offerHuman: {
           entry: [
             assign({
               lastAsk: {
-                key: 'ticket.failed',
+                key: 'fallback.offer_human',
                 choices: [
-                  { label: 'choice.try_again', value: 'affirm' },
-                  { label: 'choice.cancel', value: 'cancel' },
+                  { label: 'topic.talk_to_human', value: 'talk_to_human' },
+                  { label: 'choice.show_topics', value: 'help' },
                 ],
               },
             }),
             'repeatLastAsk',
           ],
           on: {
-            USER: [{ guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' }],
+            USER: [
+              { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'collect', actions: ['resetMisses', { type: 'say', params: { key: 'human.intro' } }] },
+              { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'idle', actions: ['resetMisses', { type: 'sayTopics', params: { key: 'idle.what_can_i_do' } }] },
+            ],
           },
         },
+
+        guide: {
+          entry: ['sayGuide', 'askFollowUp', 'repeatLastAsk'],
+          on: {
+            USER: [
+              {
+                guard: and([{ type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, 'topicHandsOffOnYes']),
+                target: 'collect',
+                actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.appeal_intro' } }],
+              },
+              { guard: { type: 'intentIs', params: { intents: ['affirm', 'thanks'] } }, target: 'idle', actions: { type: 'say', params: { key: 'guide.glad' } } },
+              {
+                guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'topicHandsOffOnYes']),
+                target: 'idle',
+                actions: { type: 'say', params: { key: 'guide.no_appeal' } },
+              },
+              { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'collect', actions: ['setCategoryFromTopic', { type: 'say', params: { key: 'guide.handoff_intro' } }] },
+            ],
+          },
+        },
+
+        status: {
+          invoke: {
+            src: 'listTickets',
+            input: ({ event }) => ({ ref: userEvent(event)?.entities.ticketRef }),
+            onDone: { target: 'idle', actions: emit(({ event }) => ({ type: 'reply' as const, reply: statusReply(event.output) })) },
+            onError: { target: 'idle', actions: { type: 'say', params: { key: 'error.status' } } },
+          },
+        },
+
+        /** a message while a ticket is open goes to that ticket, not into a new case */
+        attaching: {
+          invoke: {
+            src: 'attachToTicket',
+            input: ({ context, event }) => ({ ref: context.followTicket!, text: userEvent(event)?.text ?? '', kind: 'message' as const }),
+            onDone: {
+              target: 'idle',
+              actions: emit(({ context }) => ({
+                type: 'reply' as const,
+                reply: { key: 'ticket.attached', params: { ref: context.followTicket }, choices: [{ label: 'choice.new_case', value: 'new_case' }] },
+              })),
+            },
+            onError: { target: 'idle', actions: { type: 'say', params: { key: 'error.attach' } } },
+          },
+        },
+
+        collect: {
+          initial: 'start',
+          on: {
+            // Global commands while collecting: the collected evidence is kept unless the user cancels.
+            USER: [
+              { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: 'idle', actions: [{ type: 'sayTopics', params: { key: 'cancel.done' } }, 'newCase'] },
+              { guard: { type: 'intentIs', params: { intents: ['help'] } }, actions: [{ type: 'say', params: { key: 'help.collect' } }, 'repeatLastAsk'] },
+              { guard: { type: 'intentIs', params: { intents: ['talk_to_human'] } }, actions: [{ type: 'say', params: { key: 'human.already' } }, 'repeatLastAsk'] },
+              { actions: [{ type: 'say', params: { key: 'collect.not_understood' } }, 'repeatLastAsk'] },
+            ],
+          },
+          states: {
+            start: {
+              always: [{ guard: 'hasCategory', target: 'next' }, { target: 'triage' }],
+            },
+            triage: {
+              entry: [assign({ field: null, lastAsk: { key: 'ask.what_happened', choices: [SKIP] } }), 'repeatLastAsk'],
+              on: {
+                USER: [{ guard: 'notGlobal', target: 'next', actions: ['noteMood', 'triageFromMessage'] }],
+              },
+            },
+            next: {
+              // the first field not yet given or skipped; when none is left, the summary
+              always: [{ guard: 'hasNextField', target: 'field' }, { target: 'confirm' }],
+            },
+            field: {
+              entry: ['askField', 'sayAskUnlessPasswords'],
+              always: { guard: ({ context }) => context.field === 'passwords', target: 'passwords' },
+              on: {
+                USER: [
+                  { guard: 'isSkip', target: 'next', actions: ['skipField', { type: 'say', params: { key: 'collect.skipped' } }] },
+                  { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
+                  { guard: 'validForField', target: 'next', actions: ['noteMood', 'acceptField'] },
+                  { guard: 'canReask', actions: ['countReask', 'sayReason', 'repeatLastAsk'] },
+                  { guard: 'notGlobal', target: 'next', actions: ['sayReason', 'skipField', { type: 'say', params: { key: 'collect.giving_up' } }] },
+                ],
+              },
+            },
+            passwords: {
+              initial: 'route',
+              on: {
+                USER: [
+                  { guard: and(['isSkip', 'hasPasswords']), target: 'next', actions: 'finishPasswords' },
+                  { guard: and([{ type: 'intentIs', params: { intents: ['deny'] } }, 'hasPasswords']), target: 'next', actions: 'finishPasswords' },
+                  { guard: 'isSkip', target: 'next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
+                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'next', actions: [{ type: 'say', params: { key: 'collect.skipped' } }, 'finishPasswords'] },
+                  { guard: 'isCorrection', actions: ['applyCorrection', 'sayCorrected', 'repeatLastAsk'] },
+                  { guard: 'notGlobal', actions: ['sayUsePasswordInput', 'repeatLastAsk'] },
+                ],
+              },
+              states: {
+                route: {
+                  always: [{ guard: 'canMask', target: 'asking' }, { target: 'linking' }],
+                },
+                asking: {
+                  tags: ['secret'],
+                  entry: ['askAgain', 'repeatLastAsk'],
+                  on: {
+                    PASSWORD: 'checking',
+                    PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'repeatLastAsk'] },
+                  },
+                },
+                checking: {
+                  invoke: {
+                    src: 'verifyPassword',
+                    input: ({ context, event }) => ({
+                      username: context.evidence.username,
+                      secret: (event as Extract<DialogEvent, { type: 'PASSWORD' }>).secret,
+                    }),
+                    onDone: { target: 'checked', actions: { type: 'recordPassword', params: ({ event }) => ({ outcome: event.output }) } },
+                    // a directory outage must not lose the case: note that it was not checked
+                    onError: { target: 'checked', actions: { type: 'recordPassword', params: { outcome: 'not_checked' } } },
+                  },
+                },
+                checked: {
+                  // the same words whatever the outcome: the bot is no password oracle
+                  entry: { type: 'say', params: { key: 'password.received' } },
+                  always: [{ guard: 'canTakeMorePasswords', target: 'asking' }, { target: '#reclaim.main.collect.next', actions: 'finishPasswords' }],
+                },
+                /** no masked input on this channel: a one-time link to a secure form instead */
+                linking: {
+                  invoke: {
+                    src: 'createSecureLink',
+                    input: ({ context }) => ({ username: context.evidence.username }),
+                    onDone: {
+                      target: 'waitingForForm',
+                      actions: [
+                        assign(({ event }) => ({ lastAsk: { key: 'ask.passwords_link', params: { url: event.output.url }, choices: [SKIP] } })),
+                        'repeatLastAsk',
+                      ],
+                    },
+                    onError: { target: '#reclaim.main.collect.next', actions: 'finishPasswords' },
+                  },
+                },
+                waitingForForm: {
+                  on: {
+                    PASSWORDS_CHECKED: {
+                      target: '#reclaim.main.collect.next',
+                      actions: ['recordCheckedPasswords', { type: 'say', params: { key: 'password.received_form' } }, 'finishPasswords'],
+                    },
+                  },
+                },
+              },
+            },
+            confirm: {
+              entry: [
+                assign(({ context }) => ({
+                  field: null,
+                  lastAsk: {
+                    key: 'confirm.summary',
+                    params: summaryParams(context),
+                    choices: [
+                      { label: 'choice.yes_open_ticket', value: 'affirm' },
+                      { label: 'choice.no_change', value: 'deny' },
+                    ],
+                  },
+                })),
+                'repeatLastAsk',
+              ],
+              on: {
+                USER: [
+                  { guard: 'isCorrection', target: 'confirm', reenter: true, actions: ['applyCorrection', 'sayCorrected'] },
+                  { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' },
+                  { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
+                  { guard: { type: 'intentIs', params: { intents: ['deny'] } }, target: 'chooseField' },
+                ],
+              },
+            },
+            chooseField: {
+              entry: [
+                assign(({ context }) => ({
+                  lastAsk: {
+                    key: 'confirm.which_field',
+                    choices: [
+                      { label: 'field.username', value: 'field:username' },
+                      { label: 'field.email', value: 'field:email' },
+                      { label: 'field.phone', value: 'field:phone' },
+                      ...(context.evidence.username ? [{ label: 'field.passwords', value: 'field:passwords' }] : []),
+                      { label: 'field.description', value: 'field:description' },
+                    ],
+                  },
+                })),
+                'repeatLastAsk',
+              ],
+              on: {
+                USER: [
+                  { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
+                  { guard: { type: 'intentIs', params: { intents: ['deny', 'affirm'] } }, target: 'confirm' },
+                ],
+              },
+            },
+            opening: {
+              invoke: {
+                src: 'openTicket',
+                input: ({ context }) => ({
+                  caseKey: `${context.conversationId}#${context.caseNo}`,
+                  category: context.category ?? 'other',
+                  distressed: context.distressed,
+                  evidence: context.evidence,
+                }),
+                onDone: {
+                  target: '#reclaim.main.idle',
+                  actions: [
+                    emit(({ context, event }) => ({
+                      type: 'reply' as const,
+                      reply: { key: context.category === 'account_hacked' ? 'ticket.opened_urgent' : 'ticket.opened', params: { ref: event.output.ref } },
+                    })),
+                    { type: 'rememberTicket', params: ({ event }) => ({ ref: event.output.ref }) },
+                    'newCase',
+                  ],
+                },
+                onError: { target: 'failed' },
+              },
+            },
+            failed: {
+              entry: [
+                assign({
+                  lastAsk: {
+                    key: 'ticket.failed',
+                    choices: [
+                      { label: 'choice.try_again', value: 'affirm' },
+                      { label: 'choice.cancel', value: 'cancel' },
+                    ],
+                  },
+                }),
+                'repeatLastAsk',
+              ],
+              on: {
+                USER: [{ guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' }],
+              },
+            },
+          },
+        },
+      },
+    },
+
+    /** the support team asked a question: the user's next message is the answer, then back to where they were */
+    awaitingAnswer: {
+      entry: 'askAgentQuestion',
+      on: {
+        USER: [
+          { guard: { type: 'intentIs', params: { intents: ['help'] } }, actions: [{ type: 'say', params: { key: 'help.answering' } }, 'askAgentQuestion'] },
+          { guard: { type: 'intentIs', params: { intents: ['cancel'] } }, target: 'main.resume', actions: [{ type: 'say', params: { key: 'agent.answer_cancelled' } }, assign({ agentAsk: null })] },
+          { target: 'answering' },
+        ],
+        PASSWORD_IN_CHAT: { actions: [{ type: 'say', params: { key: 'password.in_chat' } }, 'askAgentQuestion'] },
+        PASSWORD: { actions: { type: 'say', params: { key: 'password.not_asked' } } },
+        TICKET_CLOSED: { target: 'main.resume', actions: ['sayTicketClosed', 'stopFollowing', assign({ agentAsk: null })] },
+      },
+    },
+    answering: {
+      invoke: {
+        src: 'attachToTicket',
+        input: ({ context, event }) => ({ ref: context.agentAsk!.ref, text: userEvent(event)?.text ?? '', kind: 'answer' as const }),
+        onDone: {
+          target: 'main.resume',
+          actions: [emit(({ context }) => ({ type: 'reply' as const, reply: { key: 'ticket.answer_received', params: { ref: context.agentAsk?.ref ?? '' } } })), assign({ agentAsk: null })],
+        },
+        // not saved: ask again, the user's words are not lost silently
+        onError: { target: 'awaitingAnswer', actions: { type: 'say', params: { key: 'error.attach' } } },
       },
     },
   },

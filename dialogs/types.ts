@@ -70,7 +70,13 @@ export type DialogEvent =
   | UserEvent
   | { type: 'PASSWORD'; secret: Secret }
   | { type: 'PASSWORD_IN_CHAT' }
-  | { type: 'WELCOME' };
+  | { type: 'WELCOME' }
+  /** the outcomes of passwords given through the one-time secure form */
+  | { type: 'PASSWORDS_CHECKED'; outcomes: PasswordOutcome[] }
+  /** from the support team, through the agent API */
+  | { type: 'AGENT_MESSAGE'; ref: string; text: string }
+  | { type: 'AGENT_REQUEST_INFO'; ref: string; text: string }
+  | { type: 'TICKET_CLOSED'; ref: string; status: 'resolved' | 'rejected'; message: string };
 
 export interface TicketRequest {
   caseKey: string;

@@ -7,8 +7,10 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { loadKnowledge } from './knowledge';
-import { trainNlu } from './nlu';
-import { openSqlite } from './storage/db';
+import { loadOrTrainNlu } from './nlu/cache';
+import { openDatabase, type Db, type DbEngine } from './storage/db';
+import { Limits } from './limits';
+import { Metrics } from './metrics';
 import { SqlStorage } from './storage/state';
 import { TranscriptLog } from './storage/transcript';
 import { SqlDirectory } from './directory/sql';
@@ -17,6 +19,13 @@ import { Engine } from './engine/turn';
 import { Wording } from './engine/wording';
 import { ReclaimBot } from './channels/botframework/bot';
 import { createServer } from './server';
+import { SecureLinks } from './evidence/secure-link';
+import { Notifier } from './handoff/notifier';
+import { Handoff } from './handoff/service';
+import { mountAgentApi } from './handoff/agent-api';
+import { mountSecureForm } from './handoff/secure-form';
+import { WebhookDispatcher } from './handoff/webhook';
+import { mountChannelRoutes } from './channels/routes';
 
 export interface App {
   server: Server;
@@ -25,7 +34,14 @@ export interface App {
   tickets: SqlTicketStore;
   directory: SqlDirectory;
   logger: Logger;
+  /** the SQLite file ('' on PostgreSQL) */
   dbFile: string;
+  db: Db;
+  dbEngine: DbEngine;
+  metrics?: Metrics;
+  handoff: Handoff;
+  notifier: Notifier;
+  webhook?: WebhookDispatcher;
   startupMs: number;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -36,14 +52,33 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const t0 = performance.now();
   const logger = opts.logger ?? createLogger(config.logLevel);
   const knowledge = loadKnowledge(config.knowledgeDir);
-  const nlu = trainNlu(knowledge.nlu, { defaultRegion: config.defaultPhoneRegion as CountryCode });
-  const { db, file } = await openSqlite(config.dataDir);
+  // the trained model is cached under DATA_DIR, keyed by the knowledge pack's hash (and the NLU code)
+  const nluLoad = loadOrTrainNlu(knowledge.nlu, { defaultRegion: config.defaultPhoneRegion as CountryCode }, {
+    dir: path.join(config.dataDir, 'cache'),
+    knowledgeHash: knowledge.hash,
+  });
+  const nlu = nluLoad.nlu;
+  logger.info({ nlu: nluLoad.source, nluMs: Math.round(nluLoad.ms), intents: nlu.intents.length }, 'NLU ready');
+  if (nluLoad.problem) logger.warn({ problem: nluLoad.problem }, 'NLU model cache');
+  const opened = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.database.url,
+    schema: config.database.schema,
+    poolSize: config.database.poolSize,
+    onConnectionError: (err) => logger.warn({ err }, 'a database connection broke; the next query opens a new one'),
+  });
+  const { db } = opened;
+  const file = opened.file ?? '';
+  logger.info({ database: opened.engine, where: opened.describe }, 'database ready');
+  const metrics = config.metrics ? new Metrics() : undefined;
   const directory = new SqlDirectory(db);
   if (config.demoDirectory) {
     const seeded = await directory.seedDemo();
     if (seeded) logger.info({ accounts: seeded }, 'demo account directory seeded');
   }
-  const tickets = new SqlTicketStore(db);
+  const tickets = new SqlTicketStore(db, { outbox: Boolean(config.helpdeskWebhook) });
+  const secureLinks = new SecureLinks(db, config.publicUrl);
+  const limits = new Limits(db, config.limits);
   const wording = new Wording(knowledge, { platform: config.platformName, eta: config.expectedResponseTime });
   const engine = new Engine({
     nlu,
@@ -52,8 +87,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     tickets,
     directory,
     transcript: new TranscriptLog(db),
+    secureLinks,
     logger,
     defaultRegion: config.defaultPhoneRegion,
+    limits,
+    metrics,
   });
   const bot = new ReclaimBot(engine);
 
@@ -73,15 +111,31 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const server = createServer({
     adapter,
     bot,
-    tickets,
     logger,
-    agentApiToken: config.agentApiToken,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     health: async () => {
       await sql`select 1`.execute(db);
       return { uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), intents: nlu.intents.length, knowledge: knowledge.hash.slice(0, 12) };
     },
   });
+  const channels = mountChannelRoutes(server, { adapter, bot, engine, config, logger });
+  // the human side: agents act on tickets, and their answers reach the user's own conversation
+  const notifier = new Notifier(adapter, config.botFramework.MicrosoftAppId ?? '');
+  for (const [channelId, deliver] of Object.entries(channels.deliverers)) notifier.register(channelId, deliver);
+  const handoff = new Handoff(tickets, engine, notifier, logger);
+  mountAgentApi(server, { tickets, handoff, agents: config.agents, logger });
+  mountSecureForm(server, {
+    links: secureLinks,
+    directory,
+    engine,
+    notifier,
+    logger,
+    platformName: config.platformName,
+    allowPasswordCheck: async (key) => (await limits.passwordCheck(key)).allowed,
+  });
+  const webhook = config.helpdeskWebhook ? new WebhookDispatcher(db, config.helpdeskWebhook, logger) : undefined;
+  webhook?.start();
   const startupMs = Math.round(performance.now() - t0);
 
   return {
@@ -92,6 +146,12 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     directory,
     logger,
     dbFile: file,
+    db,
+    dbEngine: opened.engine,
+    metrics,
+    handoff,
+    notifier,
+    webhook,
     startupMs,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -100,6 +160,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       }),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await webhook?.stop();
       await db.destroy();
     },
   };

@@ -45,7 +45,12 @@ describe('transcripts', () => {
       if (v && typeof v.password === 'string') SECRETS.add(v.password);
       for (const m of (step.text ?? '').matchAll(PASSWORD_IN_TEXT)) SECRETS.add(m[1]!);
     }
-    const driver: ReplayDriver = { send: (a) => bot.send(a), restart: () => bot.restart() };
+    // each transcript is its own set of users (per-user ticket lists and daily limits)
+    const own = path.basename(file).replace(/\W+/g, '-');
+    const driver: ReplayDriver = {
+      send: (a) => bot.send({ ...a, ...(a.from ? { from: { ...a.from, id: `${a.from.id}@${own}` } } : {}) }),
+      restart: () => bot.restart(),
+    };
     const result = await replay(transcript, driver, { conversationId: `t-${path.basename(file).replace(/\W+/g, '-')}-${Date.now()}` });
     results.push(result);
     assertReplayOk(result);

@@ -6,11 +6,14 @@ import type { AccountDirectory } from '../directory';
 import { Secret } from '../evidence/secret';
 import { REDACTED, redactSecrets } from '../evidence/redact';
 import type { Logger } from '../logger';
+import type { Limits } from '../limits';
+import type { Metrics } from '../metrics';
 import type { Nlu } from '../nlu';
 import { NEW_ITEM_ETAG, StaleWriteError } from '../storage/state';
 import type { TranscriptLog } from '../storage/transcript';
 import { priorityFor, type StoredConversationRef, type TicketStore, type TranscriptLine } from '../tickets';
 import type { OutMessage, Wording } from './wording';
+import type { SecureLinks } from '../evidence/secure-link';
 
 /** One turn, as the channels hand it over. */
 export interface TurnInput {
@@ -27,11 +30,28 @@ export interface TurnInput {
   conversationRef: StoredConversationRef;
 }
 
+/** A ticket just opened: channels that route to an agent hub announce it (Bot Framework handoff.initiate). */
+export interface HandoffInfo {
+  ref: string;
+  category: string;
+  priority: string;
+  transcript: TranscriptLine[];
+}
+
 export interface TurnOutput {
   messages: OutMessage[];
   /** the activity was already handled (a retried delivery) */
   duplicate?: boolean;
+  /** the turn failed on our side; the state was left as it was */
+  failed?: boolean;
+  handoff?: HandoffInfo;
 }
+
+/** The conversation a proactive event is for, as stored with its ticket or secure link. */
+export type ConversationTarget = Omit<TurnInput, 'kind' | 'text' | 'value' | 'activityId'>;
+
+/** Events that come from outside a user's turn: the support team, the secure form. */
+export type ExternalEvent = Extract<DialogEvent, { type: 'AGENT_MESSAGE' | 'AGENT_REQUEST_INFO' | 'TICKET_CLOSED' | 'PASSWORDS_CHECKED' }>;
 
 /** What is stored per conversation. */
 interface ConversationRecord {
@@ -50,8 +70,19 @@ export interface EngineDeps {
   tickets: TicketStore;
   directory: AccountDirectory;
   transcript: TranscriptLog;
+  secureLinks: SecureLinks;
   logger: Logger;
   defaultRegion: string;
+  /** abuse limits (messages per minute, password checks, tickets per day); none when absent */
+  limits?: Limits;
+  metrics?: Metrics;
+}
+
+/** What a turn's effects noticed, for the replies (abuse limits). */
+interface TurnFlags {
+  ticketLimited: boolean;
+  /** a ticket this turn opened, for the channel's handoff event */
+  opened?: HandoffInfo;
 }
 
 const SEEN_KEEP = 50;
@@ -70,24 +101,65 @@ export class Engine {
 
   /** Runs one turn: load state, understand, step the machine, run its effects, save, and only then reply. */
   async handle(input: TurnInput): Promise<TurnOutput> {
+    const { metrics, limits } = this.deps;
+    const end = metrics?.turnSeconds.startTimer({ kind: input.kind });
+    const done = (out: TurnOutput, outcome: string): TurnOutput => {
+      end?.();
+      metrics?.turns.inc({ outcome });
+      return out;
+    };
+    if (limits && input.kind === 'message') {
+      const verdict = await limits.message(Engine.stateKey(input.channelId, input.conversationId)).catch((err: unknown) => {
+        // the limit store is the database: if it is down the turn will say so; do not refuse on our own fault
+        this.deps.logger.warn({ err, conversation: input.conversationId }, 'could not count the message for the rate limit');
+        return undefined;
+      });
+      if (verdict && !verdict.allowed) {
+        metrics?.limited.inc({ limit: 'messages' });
+        return done({ messages: [this.deps.wording.render({ key: 'limit.messages' })] }, 'limited');
+      }
+    }
+    const out = await this.withRetry(input, () => this.attempt(input, (snapshot, choices) => this.toEvent(input, snapshot, choices)));
+    return done(out, out.duplicate ? 'duplicate' : out.failed ? 'error' : 'ok');
+  }
+
+  /**
+   * A proactive turn: an event from outside (an agent's message, the secure
+   * form's outcome) stepped through the conversation's machine, with the same
+   * load / compare-and-swap / save as a user's turn. Returns what to deliver.
+   */
+  async notify(target: ConversationTarget, event: ExternalEvent, line?: string): Promise<TurnOutput> {
+    const input: TurnInput = { ...target, kind: 'message' };
+    return this.withRetry(input, () => this.attempt(input, () => ({ event, line }), 'bot'));
+  }
+
+  /** Retries a turn whose save found the state changed under it; our own faults are logged and told plainly. */
+  private async withRetry(input: TurnInput, run: () => Promise<TurnOutput>): Promise<TurnOutput> {
+    const { metrics } = this.deps;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(input);
+        return await run();
       } catch (err) {
         if (err instanceof StaleWriteError && attempt < MAX_ATTEMPTS) {
+          metrics?.conflicts.inc();
           this.deps.logger.debug({ conversation: input.conversationId, attempt }, 'state changed under this turn; retrying');
           continue;
         }
+        metrics?.errors.inc({ kind: 'turn' });
         this.deps.logger.error(
           { err, conversation: input.conversationId, channel: input.channelId, activityId: input.activityId },
           'turn failed; the conversation state was left as it was',
         );
-        return { messages: [this.deps.wording.render({ key: 'error.turn' })] };
+        return { messages: [this.deps.wording.render({ key: 'error.turn' })], failed: true };
       }
     }
   }
 
-  private async attempt(input: TurnInput): Promise<TurnOutput> {
+  private async attempt(
+    input: TurnInput,
+    toEvent: (snapshot: DialogSnapshot, choices: ConversationRecord['choices']) => { event?: DialogEvent; line?: string; warned?: boolean },
+    lineRole: TranscriptLine['role'] = 'user',
+  ): Promise<TurnOutput> {
     const { storage, wording, transcript } = this.deps;
     const key = Engine.stateKey(input.channelId, input.conversationId);
     const items = await storage.read([key]);
@@ -97,26 +169,33 @@ export class Engine {
     const now = new Date().toISOString();
     const lines: TranscriptLine[] = [];
     const replies: Reply[] = [];
+    const flags: TurnFlags = { ticketLimited: false };
 
-    const actor = createActor(this.machineFor(input, key, lines), {
+    const actor = createActor(this.machineFor(input, key, lines, replies, flags), {
       input: { conversationId: key, canMask: input.canMask, defaultRegion: this.deps.defaultRegion },
       ...(stored ? { snapshot: stored.snapshot } : {}),
     });
     actor.on('reply', (e) => replies.push(e.reply));
     actor.start();
 
-    const { event, line, warned } = this.toEvent(input, actor.getSnapshot(), stored?.choices ?? []);
-    if (line) lines.push({ at: now, role: 'user', text: line });
+    const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
+    if (line) lines.push({ at: now, role: lineRole, text: line });
     if (warned) replies.push({ key: 'password.in_chat' });
     if (event) actor.send(event);
     const settled = (await waitFor(actor, (s) => Object.keys(s.children).length === 0, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot;
     if (settled.status === 'error') throw settled.error;
 
-    const messages = replies.map((r) => wording.render(r));
+    // a refused ticket is not "a fault on our side": say why, politely, and keep the case as it is
+    const said = flags.ticketLimited ? replies.map((r) => (r.key === 'ticket.failed' ? { key: 'limit.tickets' } : r)) : replies;
+    if (said.some((r) => r.key === 'fallback' || r.key === 'fallback.offer_human')) this.deps.metrics?.fallbacks.inc();
+    const messages = said.map((r) => wording.render(r));
     for (const m of messages) lines.push({ at: new Date().toISOString(), role: 'bot', text: m.text });
     const offered = [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? [];
 
+    // fields written by others (e.g. a proactive agent message, through updateItem) are kept
+    const { eTag: _read, ...kept } = stored ?? ({} as Partial<ConversationRecord> & { eTag?: string });
     const record: ConversationRecord = {
+      ...kept,
       v: 1,
       snapshot: actor.getPersistedSnapshot() as Snapshot<unknown>,
       seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
@@ -126,7 +205,7 @@ export class Engine {
     // the eTag read (or create-only for a new conversation): a concurrent turn makes this write stale, and the turn is retried
     await storage.write({ [key]: { ...record, eTag: stored?.eTag ?? NEW_ITEM_ETAG } });
     await transcript.append(key, lines);
-    return { messages };
+    return { messages, ...(flags.opened ? { handoff: flags.opened } : {}) };
   }
 
   /** Turns a channel's message into a machine event, removing any password first. */
@@ -146,7 +225,7 @@ export class Engine {
       if (choice) return { event: this.userEvent(choice === 'skip' ? 'skip' : choice, choices, choice), line: `[pressed: ${choice}]` };
       return { event: this.userEvent('', choices), line: '[a card was submitted]' };
     }
-    const raw = (input.text ?? '').slice(0, 4000);
+    const raw = (input.text ?? '').slice(0, 4000).replace(/\u0000/g, ''); // NUL: PostgreSQL text cannot store it
     const { text, found, onlySecret } = redactSecrets(raw);
     // nothing but a password: it is removed, and the machine warns and asks its question again
     if (onlySecret) return { event: { type: 'PASSWORD_IN_CHAT' }, line: text };
@@ -164,6 +243,7 @@ export class Engine {
 
   private userEvent(text: string, choices: ConversationRecord['choices'], forcedChoice?: string): Extract<DialogEvent, { type: 'USER' }> {
     const parsed = this.deps.nlu.parse(text);
+    this.deps.metrics?.intents.inc({ intent: parsed.intent });
     const pressed = forcedChoice ?? choices.find((c) => norm(c.title) === norm(text))?.value;
     const u: Understanding = {
       intent: parsed.intent,
@@ -184,15 +264,41 @@ export class Engine {
   }
 
   /** The machine with this turn's effects plugged in. */
-  private machineFor(input: TurnInput, key: string, pending: TranscriptLine[]) {
-    const { directory, tickets, transcript, logger } = this.deps;
+  private machineFor(input: TurnInput, key: string, pending: TranscriptLine[], replies: Reply[] = [], flags: TurnFlags = { ticketLimited: false }) {
+    const { directory, tickets, transcript, secureLinks, logger, limits, metrics } = this.deps;
     return dialogMachine.provide({
       actors: {
-        verifyPassword: fromPromise(async ({ input: i }: { input: { username: string | undefined; secret: Secret } }) =>
-          directory.verifyPreviousPassword(i.username, i.secret),
-        ),
+        attachToTicket: fromPromise(async ({ input: i }: { input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
+          await tickets.act(i.ref, `user:${input.userId}`, { type: i.kind === 'answer' ? 'user_answered' : 'user_message', text: i.text });
+        }),
+        createSecureLink: fromPromise(async ({ input: i }: { input: { username: string | undefined } }) => ({
+          url: await secureLinks.create({ conversationKey: key, username: i.username ?? null, conversationRef: input.conversationRef }),
+        })),
+        verifyPassword: fromPromise(async ({ input: i }: { input: { username: string | undefined; secret: Secret } }) => {
+          // counted before the directory is asked, whatever the account: the same answer either way
+          if (limits && !(await limits.passwordCheck(key)).allowed) {
+            metrics?.limited.inc({ limit: 'password_checks' });
+            replies.push({ key: 'limit.passwords' });
+            return 'not_checked' as const;
+          }
+          try {
+            return await directory.verifyPreviousPassword(i.username, i.secret);
+          } catch (err) {
+            metrics?.errors.inc({ kind: 'password_check' });
+            throw err;
+          }
+        }),
         openTicket: fromPromise(async ({ input: req }: { input: TicketRequest }) => {
           const e = req.evidence;
+          if (limits) {
+            const verdict = limits.ticketAllowed(await tickets.listForUser(input.channelId, input.userId), req.caseKey);
+            if (!verdict.allowed) {
+              flags.ticketLimited = true;
+              metrics?.limited.inc({ limit: 'tickets' });
+              logger.warn({ conversation: input.conversationId, tickets: verdict.count, limit: verdict.limit }, 'ticket refused: daily limit reached');
+              throw new Error('ticket limit reached');
+            }
+          }
           try {
           const checks = await directory.checkEvidence(e);
           const history = [...(await transcript.recent(key)), ...pending];
@@ -214,9 +320,12 @@ export class Engine {
             conversationRef: input.conversationRef,
           });
           logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
+          if (created) flags.opened = { ref: ticket.ref, category: ticket.category, priority: ticket.priority, transcript: ticket.transcript };
+          metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
           return { ref: ticket.ref };
           } catch (err) {
             // the machine keeps the evidence and offers to try again; the operator needs the cause
+            metrics?.errors.inc({ kind: 'ticket' });
             logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
             throw err;
           }

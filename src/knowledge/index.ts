@@ -40,9 +40,11 @@ export const REQUIRED_WORDING = [
   'invalid.email.no_at', 'invalid.email.no_domain', 'invalid.email.format', 'invalid.phone.no_digits',
   'invalid.phone.format', 'invalid.phone.not_valid', 'invalid.phone.length', 'invalid.description.too_short',
   'invalid.description.too_long',
-  'password.received', 'password.use_card', 'password.in_chat', 'password.not_asked',
+  'password.received', 'password.received_form', 'password.use_link', 'ask.passwords_link', 'password.use_card',
+  'ticket.attached', 'ticket.new_case', 'ticket.answer_received', 'agent.message', 'agent.request_info', 'agent.resolved',
+  'agent.rejected', 'agent.answer_cancelled', 'help.answering', 'error.attach', 'choice.new_case', 'password.in_chat', 'password.not_asked',
   'confirm.summary', 'confirm.which_field', 'ticket.opened', 'ticket.opened_urgent', 'ticket.failed',
-  'status.none', 'status.not_found', 'status.not_found_but', 'status.list', 'error.status', 'error.turn',
+  'status.none', 'status.not_found', 'status.not_found_but', 'status.list', 'error.status', 'error.turn', 'limit.messages', 'limit.passwords', 'limit.tickets',
   ...[...RECOVERY_INTENTS, 'talk_to_human'].map((i) => `topic.${i}`),
   'choice.skip', 'choice.no_more', 'choice.yes_helped', 'choice.no_still_locked', 'choice.yes_back_in',
   'choice.no_cant_log_in', 'choice.yes_appeal', 'choice.no_thanks', 'choice.show_topics', 'choice.yes_open_ticket',
@@ -72,18 +74,35 @@ const guidesSchema = z.object({
   guides: z.object(Object.fromEntries(RECOVERY_INTENTS.map((i) => [i, z.object({ title: text, text }).strict()]))).strict(),
 });
 
-const intentsFileSchema = z.object({
-  intents: z
-    .array(
-      z
-        .object({
-          name: z.string().regex(/^[a-z_]+$/, 'intent names are lower_snake_case'),
-          examples: z.array(text).min(1, 'needs at least one example'),
-        })
-        .strict(),
-    )
-    .min(1),
-});
+const intentName = z.string().regex(/^[a-z_]+$/, 'intent names are lower_snake_case');
+const intentsFileSchema = z
+  .object({
+    intents: z
+      .array(
+        z
+          .object({
+            name: intentName,
+            examples: z.array(text).min(1, 'needs at least one example'),
+          })
+          .strict(),
+      )
+      .default([]),
+    // messages that mean one of two intents: the NLU reports the pair so the dialog can ask which
+    ambiguous: z
+      .array(
+        z
+          .object({
+            intents: z
+              .tuple([intentName, intentName])
+              .refine(([a, b]) => a !== b, 'needs two different intents')
+              .refine((pair) => pair.every((i) => (CONTRACT_INTENTS as readonly string[]).includes(i) && i !== 'out_of_scope'), 'must name two catalogue intents'),
+            examples: z.array(text).min(1, 'needs at least one example'),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .refine((f) => f.intents.length + f.ambiguous.length > 0, 'needs `intents` (or `ambiguous`) entries');
 
 const lexiconSchema = z
   .object({
@@ -145,9 +164,11 @@ export function loadKnowledge(dir: string): Knowledge {
   if (!lexiconFile) throw new KnowledgeError('nlu/lexicon.yml', [{ path: '', message: 'is missing' }]);
   const lexicon = parseFile(dir, `nlu/${lexiconFile}`, lexiconSchema, hash);
   const byIntent = new Map<string, string[]>();
+  const ambiguities: { intents: [string, string]; examples: string[] }[] = [];
   for (const f of files.filter((x) => x !== lexiconFile)) {
-    const { intents } = parseFile(dir, `nlu/${f}`, intentsFileSchema, hash);
+    const { intents, ambiguous } = parseFile(dir, `nlu/${f}`, intentsFileSchema, hash);
     for (const i of intents) byIntent.set(i.name, [...(byIntent.get(i.name) ?? []), ...i.examples]);
+    ambiguities.push(...ambiguous);
   }
   const missing = CONTRACT_INTENTS.filter((i) => !byIntent.has(i));
   if (missing.length) {
@@ -161,6 +182,10 @@ export function loadKnowledge(dir: string): Knowledge {
     dictionaries,
     facts: guides.facts,
     guides: guides.guides,
-    nlu: { intents: [...byIntent].map(([name, examples]) => ({ name, examples })), lexicon },
+    nlu: {
+      intents: [...byIntent].map(([name, examples]) => ({ name, examples })),
+      lexicon,
+      ...(ambiguities.length ? { ambiguities } : {}),
+    },
   };
 }

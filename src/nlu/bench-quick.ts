@@ -9,11 +9,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { loadKnowledge as loadKnowledgePack } from '../knowledge';
 import { IntentClassifier, type LabelledText } from './classifier';
 import { crossValidate, evaluatePredictions } from './evaluate';
 import { DEFAULT_OOS_THRESHOLD, OUT_OF_SCOPE, trainNlu } from './index';
-import type { IntentData, Lexicon, ModelOptions } from './types';
+import type { Lexicon, ModelOptions, NluTrainingData } from './types';
 
 const DATA_DIR = process.env.NLU_BENCH_DIR ?? '/work/shared/datasets/jsonl';
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../../knowledge/nlu');
@@ -38,16 +38,8 @@ function readJsonl(file: string): LabelledText[] {
     .map((l) => JSON.parse(l) as LabelledText);
 }
 
-function loadKnowledge(): { intents: IntentData[]; lexicon: Lexicon } {
-  const intents: IntentData[] = [];
-  let lexicon: Lexicon | undefined;
-  for (const f of fs.readdirSync(KNOWLEDGE_DIR).filter((x) => x.endsWith('.yml')).sort()) {
-    const doc = YAML.parse(fs.readFileSync(path.join(KNOWLEDGE_DIR, f), 'utf8'));
-    if (f === 'lexicon.yml') lexicon = doc;
-    else intents.push(...doc.intents);
-  }
-  if (!lexicon) throw new Error('knowledge/nlu/lexicon.yml missing');
-  return { intents, lexicon };
+function loadKnowledge(): NluTrainingData {
+  return loadKnowledgePack(path.dirname(KNOWLEDGE_DIR)).nlu;
 }
 
 /** English contractions only: the benchmarks are not about our domain slang. */
@@ -156,7 +148,7 @@ function benchClinc(lexicon: Lexicon, model: Partial<ModelOptions>): Row {
 }
 
 function benchKnowledge(model: Partial<ModelOptions>): Row[] {
-  const { intents, lexicon } = loadKnowledge();
+  const { intents, lexicon, ambiguities } = loadKnowledge();
   const items = intents.flatMap((i) => i.examples.map((text) => ({ text: String(text), intent: i.name })));
   const [cv, cvMs] = timeIt(() =>
     crossValidate(
@@ -165,7 +157,7 @@ function benchKnowledge(model: Partial<ModelOptions>): Row[] {
         const byIntent = new Map<string, string[]>();
         for (const t of train) byIntent.set(t.intent, [...(byIntent.get(t.intent) ?? []), t.text]);
         const nlu = trainNlu(
-          { intents: [...byIntent].map(([name, examples]) => ({ name, examples })), lexicon },
+          { intents: [...byIntent].map(([name, examples]) => ({ name, examples })), lexicon, ambiguities },
           { defaultRegion: 'US', model },
         );
         return (text) => nlu.parse(text).intent;
@@ -174,7 +166,7 @@ function benchKnowledge(model: Partial<ModelOptions>): Row[] {
       7,
     ),
   );
-  const [nlu, trainMs] = timeIt(() => trainNlu({ intents, lexicon }, { defaultRegion: 'US', model }));
+  const [nlu, trainMs] = timeIt(() => trainNlu({ intents, lexicon, ambiguities }, { defaultRegion: 'US', model }));
   const texts = items.map((i) => i.text);
   for (const t of texts) nlu.parse(t);
   const started = performance.now();

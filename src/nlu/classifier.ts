@@ -9,6 +9,34 @@ export interface LabelledText {
   intent: string;
 }
 
+/** A trained classifier as plain data (see {@link IntentClassifier.toModel}); the lexicon is not included. */
+export interface ClassifierModel {
+  format: typeof MODEL_FORMAT;
+  labels: string[];
+  options: ModelOptions;
+  /** words the normaliser knows (training words and their normalised forms) */
+  vocabulary: string[];
+  /** normalised training words and how many utterances use them (typo correction) */
+  frequency: [string, number][];
+  /** hashed feature ids, in feature-index order */
+  features: number[];
+  /** base64 of the Float32Array idf weights, softmax weights (feature-major) and biases */
+  idf: string;
+  weights: string;
+  bias: string;
+}
+
+export const MODEL_FORMAT = 'reclaim-nlu-1';
+
+const f32ToBase64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+function base64ToF32(s: string, length: number): Float32Array {
+  const buf = Buffer.from(s, 'base64');
+  if (buf.byteLength !== length * 4) throw new Error(`NLU model: expected ${length} floats, got ${buf.byteLength / 4}`);
+  const out = new Float32Array(length);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
 /** A trained intent classifier: normalisation + features + softmax regression. */
 export class IntentClassifier {
   private readonly buffer: Float64Array;
@@ -20,8 +48,41 @@ export class IntentClassifier {
     private readonly space: FeatureSpace,
     private readonly model: SoftmaxRegression,
     readonly options: ModelOptions,
+    private readonly vocabulary: string[],
+    private readonly frequency: Map<string, number>,
   ) {
     this.buffer = new Float64Array(labels.length);
+  }
+
+  /** The trained model as plain JSON-able data (about 4 bytes × features × labels). */
+  toModel(): ClassifierModel {
+    const features: number[] = new Array(this.space.size);
+    for (const [f, i] of this.space.index) features[i] = f;
+    return {
+      format: MODEL_FORMAT,
+      labels: this.labels,
+      options: this.options,
+      vocabulary: this.vocabulary,
+      frequency: [...this.frequency],
+      features,
+      idf: f32ToBase64(this.space.idf),
+      weights: f32ToBase64(this.model.weights),
+      bias: f32ToBase64(this.model.bias),
+    };
+  }
+
+  /** Rebuilds a classifier from {@link toModel} output and the same lexicon it was trained with. */
+  static fromModel(m: ClassifierModel, lexicon: Lexicon): IntentClassifier {
+    if (m.format !== MODEL_FORMAT) throw new Error(`NLU model: unknown format ${String(m.format)}`);
+    const normalizer = new Normalizer(lexicon, m.vocabulary);
+    const featurizer = new Featurizer(normalizer, m.options);
+    const frequency = new Map(m.frequency);
+    featurizer.corrector = new TypoCorrector(frequency);
+    const space = FeatureSpace.restore(m.features, base64ToF32(m.idf, m.features.length), m.options.charWeight);
+    const model = new SoftmaxRegression(m.features.length, m.labels.length);
+    model.weights.set(base64ToF32(m.weights, m.features.length * m.labels.length));
+    model.bias.set(base64ToF32(m.bias, m.labels.length));
+    return new IntentClassifier(m.labels, normalizer, featurizer, space, model, m.options, m.vocabulary, frequency);
   }
 
   static train(examples: LabelledText[], lexicon: Lexicon, options: Partial<ModelOptions> = {}): IntentClassifier {
@@ -29,6 +90,7 @@ export class IntentClassifier {
     // automatic epochs: about 30,000 updates in all, between 6 and 50 passes over the data
     if (!opts.epochs) opts.epochs = Math.min(50, Math.max(6, Math.round(30_000 / examples.length)));
     if (examples.length === 0) throw new Error('NLU training data has no examples');
+    if (opts.labelExamples) examples = [...examples, ...labelExamples(examples)];
     const labels = [...new Set(examples.map((e) => e.intent))].sort();
     const labelIndex = new Map(labels.map((l, i) => [l, i]));
     const rawWords = new Set<string>();
@@ -46,7 +108,27 @@ export class IntentClassifier {
     const ys = Int32Array.from(examples.map((e) => labelIndex.get(e.intent) as number));
     const model = new SoftmaxRegression(space.size, labels.length);
     model.train(xs, ys, opts);
-    return new IntentClassifier(labels, normalizer, featurizer, space, model, opts);
+    const vocabulary = [...new Set([...rawWords, ...frequency.keys()])];
+    return new IntentClassifier(labels, normalizer, featurizer, space, model, opts, vocabulary, frequency);
+  }
+
+  /** Normalised words of a message with e-mails, handles, numbers and ticket refs masked (placeholder words). */
+  maskedWords(text: string): string[] {
+    return this.featurizer.words(text);
+  }
+
+  /** A copy sharing the trained weights whose confidences use another softmax temperature (calibration). */
+  withTemperature(temperature: number): IntentClassifier {
+    return new IntentClassifier(
+      this.labels,
+      this.normalizer,
+      this.featurizer,
+      this.space,
+      this.model,
+      { ...this.options, temperature },
+      this.vocabulary,
+      this.frequency,
+    );
   }
 
   /** Probabilities of every label, in `labels` order (the returned array is reused). */
@@ -73,4 +155,21 @@ export class IntentClassifier {
   get featureCount(): number {
     return this.space.size;
   }
+}
+
+/** Catch-all labels whose name says nothing about their messages. */
+const CATCH_ALL = /^(none|other|out[_ -]?of[_ -]?scope|oos|fallback)$/i;
+
+/**
+ * One example per intent: its name in words ("change_password", "ChangePassword" → "change
+ * password"). Measured on the Braun training sets by 5-fold CV (3 seeds): WebApplications
+ * 78.9 → 84.4 %, AskUbuntu 91.8 → 92.5 %, Chatbot unchanged; a name is often the most
+ * typical phrasing of its intent, and the smallest intents have one or two examples.
+ */
+export function labelExamples(examples: LabelledText[]): LabelledText[] {
+  const labels = [...new Set(examples.map((e) => e.intent))];
+  return labels
+    .filter((l) => !CATCH_ALL.test(l) && !l.includes('|'))
+    .map((l) => ({ text: l.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_\-.:/]+/g, ' ').trim(), intent: l }))
+    .filter((e) => e.text.length > 0);
 }

@@ -60,6 +60,7 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   skipBigrams: false,
   rawUnigrams: false,
   typoCorrection: true,
+  labelExamples: true,
   epochs: 0,
   learningRate: 0.25,
   l2: 1e-6,
@@ -180,6 +181,16 @@ export class FeatureSpace {
       idf.push(log((1 + n) / (1 + count)) + 1);
     }
     space.idf = Float32Array.from(idf);
+    space.acc = new Float64Array(idf.length);
+    space.mark = new Int32Array(idf.length);
+    return space;
+  }
+
+  /** Rebuilds a fitted space from its feature ids (in index order) and idf weights. */
+  static restore(features: number[], idf: Float32Array, charWeight: number): FeatureSpace {
+    const space = new FeatureSpace(charWeight);
+    features.forEach((f, i) => space.index.set(f, i));
+    space.idf = idf;
     space.acc = new Float64Array(idf.length);
     space.mark = new Int32Array(idf.length);
     return space;

@@ -17,9 +17,20 @@ export interface IntentData {
   examples: string[];
 }
 
+/** Messages that mean one of two intents ("I'm locked out": forgot_password or login_error?). */
+export interface AmbiguityData {
+  intents: [string, string];
+  examples: string[];
+}
+
 export interface NluTrainingData {
   intents: IntentData[];
   lexicon: Lexicon;
+  /**
+   * Training-only: each group is learnt as one extra class; when a message falls in it, the
+   * result is the group's first intent with `ambiguous` set to the pair (in the given order).
+   */
+  ambiguities?: AmbiguityData[];
 }
 
 export interface NluOptions {
@@ -89,6 +100,11 @@ export interface ModelOptions {
   skipBigrams: boolean;
   /** map out-of-vocabulary words to the nearest training word */
   typoCorrection: boolean;
+  /**
+   * add each intent's name, in words ("change_password" → "change password"), as one more
+   * training example (not for out-of-scope / "None" catch-alls)
+   */
+  labelExamples: boolean;
   /** training epochs (0: automatic, about 30,000 updates, clamped to 6–50 passes) */
   epochs: number;
   /** initial learning rate (Adagrad) */

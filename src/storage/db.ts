@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Generated, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Generated, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
 import { migrations } from './migrations';
+import type { DbEngine } from './dialect';
 
 /** The database schema, as Kysely sees it. One DB layer for every store. */
 export interface ConversationStateTable {
@@ -42,6 +44,29 @@ export interface TicketTable {
   conversation_ref: string;
   created_at: string;
   updated_at: string;
+  assignee: string | null;
+}
+export interface OutboxTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  ref: string;
+  type: string;
+  payload: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  locked_until: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+export interface SecureLinkTable {
+  token_hash: string;
+  conversation_key: string;
+  username: string | null;
+  conversation_ref: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 export interface TicketEventTable {
   id: Generated<number>;
@@ -58,13 +83,23 @@ export interface TranscriptTable {
   role: string;
   text: string;
 }
+/** Fixed-window counters for the abuse limits (src/limits), shared by every process. */
+export interface RateLimitTable {
+  bucket: string;
+  window_start: string;
+  count: number;
+  expires_at: string;
+}
 export interface Schema {
+  rate_limits: RateLimitTable;
   conversation_state: ConversationStateTable;
   accounts: AccountTable;
   password_history: PasswordHistoryTable;
   tickets: TicketTable;
   ticket_events: TicketEventTable;
   transcript_lines: TranscriptTable;
+  outbox: OutboxTable;
+  secure_links: SecureLinkTable;
 }
 
 export type Db = Kysely<Schema>;
@@ -76,7 +111,9 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrate(db: Db): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: new StaticProvider() }).migrateToLatest();
+  // allowUnorderedMigrations: migrations written on parallel branches (e.g. 0002_x and 0003_y
+  // merged in either order) still apply on a database that already ran the later one
+  const { error, results } = await new Migrator({ db, provider: new StaticProvider(), allowUnorderedMigrations: true }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
@@ -95,6 +132,99 @@ export async function openSqlite(dataDir: string): Promise<{ db: Db; file: strin
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
   return { db, file };
+}
+
+export { engineOf, type DbEngine } from './dialect';
+
+export interface PostgresOptions {
+  /** a schema to use (created if missing) instead of the user's default search_path */
+  schema?: string;
+  /** connections per process */
+  poolSize?: number;
+  /** give up connecting after this long, so a turn fails with a clear message instead of hanging */
+  connectTimeoutMs?: number;
+  /** statement timeout, so no turn waits for ever on a lock or a stalled server */
+  statementTimeoutMs?: number;
+  /** shows in pg_stat_activity */
+  applicationName?: string;
+  /** told about connection errors that happen outside a query (server restart, terminated backend) */
+  onConnectionError?: (err: Error) => void;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens a PostgreSQL database through a connection pool and migrates it. */
+export async function openPostgres(url: string, o: PostgresOptions = {}): Promise<{ db: Db; describe: string }> {
+  if (o.schema !== undefined && !SCHEMA_NAME.test(o.schema)) throw new Error(`invalid PostgreSQL schema name "${o.schema}"`);
+  const options = [
+    o.schema ? `-c search_path=${o.schema}` : '',
+    `-c statement_timeout=${o.statementTimeoutMs ?? 15_000}`,
+  ].filter(Boolean).join(' ');
+  const connectionTimeoutMillis = o.connectTimeoutMs ?? 5_000;
+  if (o.schema) {
+    const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis });
+    admin.on('error', () => {});
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${o.schema}"`).catch(async (e: Error) => {
+        // two processes creating it at once: fine if it now exists
+        const r = await admin.query('select 1 from pg_namespace where nspname = $1', [o.schema]);
+        if (r.rowCount !== 1) throw e;
+      });
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize ?? 10,
+    connectionTimeoutMillis,
+    idleTimeoutMillis: 30_000,
+    application_name: o.applicationName ?? 'reclaim',
+    options,
+  });
+  const report = (err: Error) => o.onConnectionError?.(err);
+  // an idle or checked-out connection that breaks must never crash the process: the next query gets a fresh one
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return { db, describe: describeUrl(url, o.schema) };
+}
+
+/** The database URL without its password, for logs and health output. */
+export function describeUrl(url: string, schema?: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `${u.protocol}//${u.username ? `${u.username}${u.password ? ':***' : ''}@` : ''}${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`;
+  } catch {
+    return 'postgres (unparseable URL)';
+  }
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  engine: DbEngine;
+  /** the SQLite file, when embedded */
+  file?: string;
+  /** where the data lives, safe to log (no password) */
+  describe: string;
+}
+
+/** PostgreSQL when a URL is given, otherwise the embedded SQLite database under dataDir. */
+export async function openDatabase(o: { dataDir: string; databaseUrl?: string } & PostgresOptions): Promise<OpenedDatabase> {
+  if (o.databaseUrl) {
+    const { db, describe } = await openPostgres(o.databaseUrl, o);
+    return { db, engine: 'postgres', describe };
+  }
+  const { db, file } = await openSqlite(o.dataDir);
+  return { db, engine: 'sqlite', file, describe: file };
 }
 
 export const nowIso = () => new Date().toISOString();

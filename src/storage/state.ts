@@ -73,3 +73,37 @@ export class SqlStorage implements Storage {
     await this.db.deleteFrom('conversation_state').where('key', 'in', keys).execute();
   }
 }
+
+/**
+ * Changes one stored item outside a user's turn (e.g. a proactive agent
+ * message noting something in the conversation's state) through the same
+ * compare-and-swap as a turn: read with its eTag, change, write with that
+ * eTag, and on a conflict read again and redo the change. So a proactive
+ * write and a user turn on the same conversation never overwrite each other,
+ * in one process or many. `change` must be a pure function of what it is
+ * given (it may run more than once); return undefined to write nothing.
+ * Keep the item's existing fields: spread `current` into the result.
+ */
+export async function updateItem<T extends object>(
+  storage: Storage,
+  key: string,
+  change: (current: T | undefined) => T | undefined,
+  attempts = 8,
+): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = (await storage.read([key]))[key] as (T & { eTag?: string }) | undefined;
+    const { eTag, ...rest } = current ?? ({} as { eTag?: string });
+    const next = change(current ? (rest as T) : undefined);
+    if (next === undefined) return undefined;
+    try {
+      await storage.write({ [key]: { ...next, eTag: eTag ?? NEW_ITEM_ETAG } });
+      return next;
+    } catch (err) {
+      if (err instanceof StaleWriteError && attempt < attempts) {
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        continue;
+      }
+      throw err;
+    }
+  }
+}

@@ -12,7 +12,8 @@ export class TranscriptLog {
     if (lines.length === 0) return;
     await this.db
       .insertInto('transcript_lines')
-      .values(lines.map((l) => ({ conversation_id: conversationKey, at: l.at, role: l.role, text: l.text })))
+      // NUL cannot be stored in PostgreSQL text (and means nothing to a reader): dropped on both engines
+      .values(lines.map((l) => ({ conversation_id: conversationKey, at: l.at, role: l.role, text: l.text.replace(/\u0000/g, '') })))
       .execute();
   }
 

@@ -48,6 +48,8 @@ export interface Ticket {
   description: string | null;
   transcript: TranscriptLine[];
   conversationRef: StoredConversationRef;
+  /** the agent who claimed it */
+  assignee: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -59,7 +61,56 @@ export interface TicketEvent {
   data: Record<string, unknown>;
 }
 
-export type NewTicket = Omit<Ticket, 'ref' | 'status' | 'createdAt' | 'updatedAt'>;
+export type NewTicket = Omit<Ticket, 'ref' | 'status' | 'assignee' | 'createdAt' | 'updatedAt'>;
+
+export const FINAL_STATUSES: TicketStatus[] = ['resolved', 'rejected'];
+
+/** What can happen to a ticket after it is opened. Each is an audited event. */
+export type TicketAction =
+  | { type: 'claimed' }
+  | { type: 'note'; text: string }
+  | { type: 'agent_message'; text: string }
+  | { type: 'info_requested'; text: string }
+  | { type: 'user_message'; text: string }
+  | { type: 'user_answered'; text: string }
+  | { type: 'resolved'; message: string }
+  | { type: 'rejected'; message: string };
+
+export class TicketNotFoundError extends Error {
+  constructor(readonly ref: string) {
+    super(`no ticket ${ref}`);
+    this.name = 'TicketNotFoundError';
+  }
+}
+
+export class TicketTransitionError extends Error {
+  constructor(
+    readonly ref: string,
+    readonly status: TicketStatus,
+    readonly action: string,
+  ) {
+    super(`ticket ${ref} is ${status}: cannot ${action.replace('_', ' ')}`);
+    this.name = 'TicketTransitionError';
+  }
+}
+
+/** The status a ticket moves to on an action, or an error when the action is impossible in its status. */
+export function nextStatus(ref: string, status: TicketStatus, action: TicketAction['type']): TicketStatus {
+  if (FINAL_STATUSES.includes(status) && action !== 'note') throw new TicketTransitionError(ref, status, action);
+  switch (action) {
+    case 'claimed':
+      return status === 'open' ? 'in_progress' : status;
+    case 'info_requested':
+      return 'awaiting_user';
+    case 'user_answered':
+      return status === 'awaiting_user' ? 'in_progress' : status;
+    case 'resolved':
+    case 'rejected':
+      return action;
+    default:
+      return status;
+  }
+}
 
 export interface TicketFilter {
   status?: TicketStatus;
@@ -67,9 +118,14 @@ export interface TicketFilter {
   priority?: Priority;
 }
 
-/** Where tickets live. `open` is idempotent per caseKey: the same case twice gives the same ticket. */
+/**
+ * Where tickets live. `open` is idempotent per caseKey: the same case twice
+ * gives the same ticket. `act` applies one action atomically with its
+ * audited event (and its outbox entry for the helpdesk webhook).
+ */
 export interface TicketStore {
   open(ticket: NewTicket): Promise<{ ticket: Ticket; created: boolean }>;
+  act(ref: string, actor: string, action: TicketAction): Promise<Ticket>;
   get(ref: string): Promise<Ticket | undefined>;
   list(filter?: TicketFilter): Promise<Ticket[]>;
   listForUser(channelId: string, userId: string): Promise<Ticket[]>;

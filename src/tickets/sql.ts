@@ -1,9 +1,13 @@
 import type { Selectable } from 'kysely';
 import type { Db, TicketTable } from '../storage/db';
 import { nowIso } from '../storage/db';
+import { randomUUID } from 'node:crypto';
 import {
   PRIORITY_ORDER,
+  TicketNotFoundError,
   newTicketRef,
+  nextStatus,
+  type TicketAction,
   type NewTicket,
   type Ticket,
   type TicketEvent,
@@ -24,14 +28,39 @@ const fromRow = (r: Selectable<TicketTable>): Ticket => ({
   description: r.description,
   transcript: JSON.parse(r.transcript),
   conversationRef: JSON.parse(r.conversation_ref),
+  assignee: r.assignee ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
 const isUniqueViolation = (e: unknown) => /UNIQUE|unique constraint|duplicate key/i.test(String((e as Error)?.message));
 
+export interface TicketStoreOptions {
+  /** write every event to the outbox too, for the helpdesk webhook */
+  outbox?: boolean;
+}
+
+/** a transaction (or the database itself) */
+type Tx = Db;
+
 export class SqlTicketStore implements TicketStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly options: TicketStoreOptions = {},
+  ) {}
+
+  /** Records an event, and queues it for the helpdesk when the outbox is on. Never given a secret. */
+  private async record(tx: Tx, ticket: { ref: string; status: string; category: string; priority: string }, at: string, actor: string, type: string, data: Record<string, unknown>) {
+    await tx.insertInto('ticket_events').values({ ref: ticket.ref, at, actor, type, data: JSON.stringify(data) }).execute();
+    if (this.options.outbox) {
+      const key = randomUUID();
+      const payload = { id: key, type, at, actor, ticket: { ref: ticket.ref, status: ticket.status, category: ticket.category, priority: ticket.priority }, data };
+      await tx
+        .insertInto('outbox')
+        .values({ idempotency_key: key, ref: ticket.ref, type, payload: JSON.stringify(payload), next_attempt_at: at, created_at: at, locked_until: null, delivered_at: null, last_error: null })
+        .execute();
+    }
+  }
 
   async open(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -63,10 +92,10 @@ export class SqlTicketStore implements TicketStore {
               updated_at: now,
             })
             .execute();
-          await tx
-            .insertInto('ticket_events')
-            .values({ ref, at: now, actor: 'bot', type: 'opened', data: JSON.stringify({ category: t.category, priority: t.priority }) })
-            .execute();
+          await this.record(tx, { ref, status: 'open', category: t.category, priority: t.priority }, now, 'bot', 'opened', {
+            evidence: t.evidence,
+            description: t.description,
+          });
         });
       } catch (e) {
         // same case opened concurrently (case_key) or a reference collision: look again
@@ -76,6 +105,28 @@ export class SqlTicketStore implements TicketStore {
       return { ticket: (await this.get(ref))!, created: true };
     }
     throw new Error('could not allocate a ticket reference');
+  }
+
+  async act(ref: string, actor: string, action: TicketAction): Promise<Ticket> {
+    const key = ref.toUpperCase();
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('tickets').select(['ref', 'status', 'category', 'priority', 'assignee']).where('ref', '=', key).executeTakeFirst();
+      if (!row) throw new TicketNotFoundError(ref);
+      const status = nextStatus(key, row.status as Ticket['status'], action.type);
+      const now = nowIso();
+      const assignee = action.type === 'claimed' ? actor : row.assignee;
+      // the status is checked again in the update: a concurrent action in between makes this one fail, not overwrite
+      const res = await tx
+        .updateTable('tickets')
+        .set({ status, assignee, updated_at: now })
+        .where('ref', '=', key)
+        .where('status', '=', row.status)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new Error(`ticket ${key} changed during ${action.type}; try again`);
+      const { type, ...data } = action;
+      await this.record(tx, { ...row, status }, now, actor, type, { ...data, status, ...(type === 'claimed' ? { assignee } : {}) });
+    });
+    return (await this.get(key))!;
   }
 
   async get(ref: string): Promise<Ticket | undefined> {

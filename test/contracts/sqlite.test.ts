@@ -9,6 +9,8 @@ import { DEMO_ACCOUNTS } from '../../src/directory/demo';
 import { storageContract } from './storage.contract';
 import { directoryContract } from './directory.contract';
 import { ticketStoreContract } from './tickets.contract';
+import { limitsContract } from './limits.contract';
+import { transcriptContract } from './transcript.contract';
 
 /** The embedded (SQLite) implementations against their contracts. */
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-sqlite-'));
@@ -30,6 +32,13 @@ directoryContract('SQLite demo directory', async () => {
   expect(await directory.seedDemo()).toBe(0); // seeding twice adds nothing
   return { directory, account: DEMO_ACCOUNTS[1]!, close: () => db.destroy() };
 });
+
+const freshSqlite = async () => {
+  const { db } = await openSqlite(tmp());
+  return { db, close: () => db.destroy() };
+};
+limitsContract('SQLite', freshSqlite);
+transcriptContract('SQLite', freshSqlite);
 
 test('the database keeps no plaintext demo password, only salted scrypt hashes', async () => {
   const dir = tmp();

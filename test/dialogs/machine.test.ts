@@ -122,9 +122,41 @@ describe('the dialog machine', () => {
     expect(r.snapshot.context.evidence).toMatchObject({ username: 'sam.dances', email: 'sam@example.com' });
   });
 
-  test('channels that cannot mask input are never asked for a password', async () => {
+  test('channels that cannot mask input get a one-time secure link for passwords instead of a card', async () => {
     const r = await run([E.hacked, E.username, E.email, E.skip], {}, false);
-    expect(keys(r.all[3]!)).toEqual(['collect.skipped', 'ask.description']);
+    expect(r.all[3]).toEqual([
+      { key: 'collect.skipped' },
+      { key: 'ask.passwords_link', params: { url: 'http://127.0.0.1/secure/walk-token' }, choices: [{ label: 'choice.skip', value: 'skip' }] },
+    ]);
+    expect(r.snapshot.hasTag('secret')).toBe(false); // typed text is not taken as a password there
+    const after = await run([E.hacked, E.username, E.email, E.skip, E.formChecked], {}, false);
+    expect(keys(after.replies)).toEqual(['password.received_form', 'ask.description']);
+    expect(after.snapshot.context.evidence.passwords).toEqual(['matched', 'not_matched']);
+  });
+
+  test("an agent's question interrupts the evidence form; the answer goes to the ticket, then the form resumes", async () => {
+    const r = await run([E.hacked, E.username, E.agentQuestion, E.story]);
+    expect(keys(r.all[2]!)).toEqual(['agent.request_info']);
+    expect(keys(r.all[3]!)).toEqual(['ticket.answer_received', 'ask.email']);
+    expect(r.snapshot.context.evidence.username).toBe('sam.dances');
+  });
+
+  test('while a ticket is open, messages about it are added to it; "Start a new case" stops that', async () => {
+    const done = [E.hacked, E.username, E.email, E.skip, E.skip, E.story, E.affirm];
+    const r = await run([...done, u('they also changed my profile picture')]);
+    expect(r.replies).toEqual([
+      { key: 'ticket.attached', params: { ref: 'RC-WALK22' }, choices: [{ label: 'choice.new_case', value: 'new_case' }] },
+    ]);
+    const fresh = await run([...done, E.newCase, E.forgot]);
+    expect(keys(fresh.all[7]!)).toEqual(['ticket.new_case']);
+    expect(keys(fresh.all[8]!)).toEqual(['guide.forgot_password', 'guide.did_it_help']);
+  });
+
+  test('agent messages and the resolution reach the user wherever the conversation is', async () => {
+    const r = await run([E.forgot, E.agentMessage, E.ticketResolved]);
+    expect(r.all[1]).toEqual([{ key: 'agent.message', params: { ref: 'RC-WALK22', text: 'We are looking at it.' } }]);
+    expect(r.all[2]).toEqual([{ key: 'agent.resolved', params: { ref: 'RC-WALK22', text: 'You are back in.' } }]);
+    expect(stateOf(r.snapshot)).toBe('guide');
   });
 
   test('when two intents are too close, the user is asked which one, with both as buttons', async () => {

@@ -49,6 +49,11 @@ export const ALPHABET: Record<string, DialogEvent> = {
   chooseEmail: u('Email', 'out_of_scope', {}, { choice: 'field:email' }),
   password: { type: 'PASSWORD', secret: new Secret(SAMPLE_PASSWORD) },
   passwordInChat: { type: 'PASSWORD_IN_CHAT' },
+  formChecked: { type: 'PASSWORDS_CHECKED', outcomes: ['matched', 'not_matched'] },
+  newCase: u('Start a new case', 'new_case', {}, { choice: 'new_case' }),
+  agentMessage: { type: 'AGENT_MESSAGE', ref: 'RC-WALK22', text: 'We are looking at it.' },
+  agentQuestion: { type: 'AGENT_REQUEST_INFO', ref: 'RC-WALK22', text: 'When did you last log in?' },
+  ticketResolved: { type: 'TICKET_CLOSED', ref: 'RC-WALK22', status: 'resolved', message: 'You are back in.' },
 };
 
 export interface Effects {
@@ -68,6 +73,10 @@ export function machineWithEffects(effects: Effects = {}) {
         if (input.evidence.description?.includes('ticket service fail')) throw new Error('ticket service down');
         return { ref: 'RC-WALK22' };
       }),
+      attachToTicket: fromPromise(async ({ input }: { input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
+        if (input.text.includes('ticket service fail')) throw new Error('ticket service down');
+      }),
+      createSecureLink: fromPromise(async (): Promise<{ url: string }> => ({ url: 'http://127.0.0.1/secure/walk-token' })),
       listTickets: fromPromise(async ({ input }: { input: { ref?: string } }): Promise<{ ref?: string; tickets: TicketSummary[] }> => ({
         ref: input.ref,
         tickets: [{ ref: 'RC-MINE22', status: 'open', category: 'account_hacked', updatedAt: '2026-11-25T10:00:00Z' }],
@@ -83,8 +92,12 @@ export interface Step {
 }
 
 /** Sends one event to a machine restored from `from`, lets its effects settle, returns what it said. */
-export async function step(from: Snapshot<unknown> | undefined, event: DialogEvent, effects: Effects = {}, canMask = true): Promise<Step> {
-  const actor = createActor(machineWithEffects(effects), {
+const NO_EFFECTS: Effects = {};
+const machines = new WeakMap<Effects, ReturnType<typeof machineWithEffects>>();
+
+export async function step(from: Snapshot<unknown> | undefined, event: DialogEvent, effects: Effects = NO_EFFECTS, canMask = true): Promise<Step> {
+  if (!machines.has(effects)) machines.set(effects, machineWithEffects(effects));
+  const actor = createActor(machines.get(effects)!, {
     input: { conversationId: 'walk', canMask, defaultRegion: 'US' },
     ...(from ? { snapshot: from } : {}),
   });
@@ -99,7 +112,7 @@ export async function step(from: Snapshot<unknown> | undefined, event: DialogEve
 }
 
 /** Runs a script of events from a fresh conversation. */
-export async function run(events: DialogEvent[], effects: Effects = {}, canMask = true): Promise<Step & { all: Reply[][] }> {
+export async function run(events: DialogEvent[], effects: Effects = NO_EFFECTS, canMask = true): Promise<Step & { all: Reply[][] }> {
   let persisted: Snapshot<unknown> | undefined;
   let last: Step | undefined;
   const all: Reply[][] = [];
@@ -112,14 +125,16 @@ export async function run(events: DialogEvent[], effects: Effects = {}, canMask 
 }
 
 /** The states a conversation can rest in between turns, as a readable path. */
-export const stateOf = (s: DialogSnapshot): string => JSON.stringify(s.value).replace(/[{}"]/g, '').replace(/:/g, '.');
+export const stateOf = (s: DialogSnapshot): string =>
+  JSON.stringify(s.value).replace(/[{}"]/g, '').replace(/:/g, '.').replace(/^main\./, '');
 
 /** Every atomic state of the machine, e.g. `collect.passwords.asking`. */
 export function atomicStates(): string[] {
   const out: string[] = [];
-  const visit = (node: { path: string[]; states: Record<string, unknown> }) => {
+  const visit = (node: { path: string[]; type: string; states: Record<string, unknown> }) => {
     const children = Object.values(node.states) as (typeof node)[];
-    if (children.length === 0) out.push(node.path.join('.'));
+    if (node.type === 'history') return;
+    if (children.length === 0) out.push(node.path.join('.').replace(/^main\./, ''));
     children.forEach(visit);
   };
   visit(dialogMachine.root as never);

@@ -12,6 +12,7 @@ import { SqlStorage } from '../../src/storage/state';
 import { TranscriptLog } from '../../src/storage/transcript';
 import { SqlDirectory } from '../../src/directory/sql';
 import { SqlTicketStore } from '../../src/tickets/sql';
+import { SecureLinks } from '../../src/evidence/secure-link';
 
 /** The turn engine with the real NLU, machine and SQLite stores; storage wrapped only to inject timing and faults. */
 const knowledge = loadKnowledge(path.resolve(__dirname, '../../knowledge'));
@@ -51,7 +52,8 @@ beforeEach(async () => {
   storage = new Gate(new SqlStorage(db));
   transcript = new TranscriptLog(db);
   const logger = pino({ level: 'debug' }, { write: (l: string) => logs.push(l) } as never);
-  engine = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, logger, defaultRegion: 'US' });
+  const secureLinks = new SecureLinks(db, 'http://127.0.0.1:9');
+  engine = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks, logger, defaultRegion: 'US' });
 });
 afterEach(async () => db.destroy());
 

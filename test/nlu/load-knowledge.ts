@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { IntentData, Lexicon, NluTrainingData } from '../../src/nlu';
+import type { AmbiguityData, IntentData, Lexicon, NluTrainingData } from '../../src/nlu';
 
 export const KNOWLEDGE_NLU_DIR = path.resolve(__dirname, '../../knowledge/nlu');
 
@@ -9,14 +9,18 @@ export const KNOWLEDGE_NLU_DIR = path.resolve(__dirname, '../../knowledge/nlu');
 export function loadKnowledgePack(dir = KNOWLEDGE_NLU_DIR): NluTrainingData {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
   const intents: IntentData[] = [];
+  const ambiguities: AmbiguityData[] = [];
   let lexicon: Lexicon | undefined;
   for (const file of files) {
     const doc = YAML.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     if (file === 'lexicon.yml') lexicon = doc as Lexicon;
-    else intents.push(...(doc.intents as IntentData[]));
+    else {
+      intents.push(...((doc.intents ?? []) as IntentData[]));
+      ambiguities.push(...((doc.ambiguous ?? []) as AmbiguityData[]));
+    }
   }
   if (!lexicon) throw new Error(`no lexicon.yml in ${dir}`);
-  return { intents, lexicon };
+  return { intents, lexicon, ambiguities };
 }
 
 export function examplesOf(data: NluTrainingData): { text: string; intent: string }[] {

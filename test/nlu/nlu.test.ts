@@ -108,8 +108,8 @@ describe('trainNlu on the knowledge pack', () => {
       expect(a).not.toBe(b);
       expect([a, b]).not.toContain(OUT_OF_SCOPE);
       const conf = (i: string) => r.ranking.find((x) => x.intent === i)?.confidence ?? 0;
-      expect(conf(a) - conf(b)).toBeLessThan(DEFAULT_AMBIGUITY_MARGIN);
-      expect(conf(a)).toBeGreaterThanOrEqual(conf(b));
+      // by descending confidence, or in the order of the knowledge pack's ambiguity group
+      expect(Math.abs(conf(a) - conf(b))).toBeLessThan(DEFAULT_AMBIGUITY_MARGIN);
     }
     expect(seen).toBeGreaterThan(0);
   });

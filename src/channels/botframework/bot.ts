@@ -1,18 +1,39 @@
-import { ActivityTypes, TurnContext, type Activity } from 'botbuilder';
-import type { Engine, TurnInput } from '../../engine/turn';
+import { ActivityTypes, EventFactory, TurnContext, type Activity } from 'botbuilder';
+import type { Engine, HandoffInfo, TurnInput } from '../../engine/turn';
 import type { StoredConversationRef } from '../../tickets';
 import { canMaskInput } from '../capabilities';
-import { toActivity } from './render';
+import type { OutMessage } from '../../engine/wording';
+import { numberedChoice } from '../plain';
+import { RICH_CHANNELS, toActivity } from './render';
 
 /** The Bot Framework side of a turn: activity in, engine, activities out. Nothing else. */
 export class ReclaimBot {
   constructor(private readonly engine: Engine) {}
 
+  /** the choices last offered on plain-text channels, to read a typed number (bounded, in memory) */
+  private readonly offered = new Map<string, OutMessage['choices']>();
+
+  private remember(key: string, choices: OutMessage['choices']): void {
+    this.offered.delete(key);
+    if (choices.length > 0) this.offered.set(key, choices);
+    if (this.offered.size > 10_000) this.offered.delete(this.offered.keys().next().value!);
+  }
+
   async run(context: TurnContext): Promise<void> {
     const input = this.toInput(context);
     if (!input) return;
-    const { messages } = await this.engine.handle(input);
-    if (messages.length > 0) await context.sendActivities(messages.map(toActivity));
+    const plainKey = RICH_CHANNELS.has(input.channelId) ? undefined : `${input.channelId}/${input.conversationId}`;
+    if (plainKey && input.text) {
+      // plain-text channels show choices numbered: "2" means the second one offered
+      const picked = numberedChoice(input.text, this.offered.get(plainKey) ?? []);
+      if (picked) input.text = picked.title;
+    }
+    const { messages, handoff } = await this.engine.handle(input);
+    if (plainKey) this.remember(plainKey, [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? []);
+    const target = { channelId: context.activity.channelId, isGroup: context.activity.conversation?.isGroup === true };
+    if (messages.length > 0) await context.sendActivities(messages.map((m) => toActivity(m, target)));
+    // for channels that route to an agent hub: the Bot Framework handoff event, with the redacted transcript
+    if (handoff) await context.sendActivity(handoffEvent(context, handoff));
   }
 
   private toInput(context: TurnContext): TurnInput | undefined {
@@ -31,11 +52,27 @@ export class ReclaimBot {
       return { ...base, kind: 'message', text: (text ?? a.text ?? '').trim(), value: a.value };
     }
     if (a.type === ActivityTypes.ConversationUpdate) {
-      const joined = (a.membersAdded ?? []).some((m) => m.id !== a.recipient?.id);
+      const added = a.membersAdded ?? [];
+      // Teams: a welcome when the app is installed (the bot is the member added), not each time someone joins a team;
+      // elsewhere: when the user joins the conversation
+      const joined = a.channelId === 'msteams' ? added.some((m) => m.id === a.recipient?.id) : added.some((m) => m.id !== a.recipient?.id);
       if (joined) return { ...base, kind: 'welcome', activityId: a.id ? `welcome:${a.id}` : undefined };
     }
     return undefined;
   }
+}
+
+function handoffEvent(context: TurnContext, h: HandoffInfo): Partial<Activity> {
+  const activities = h.transcript.map(
+    (l) =>
+      ({
+        type: ActivityTypes.Message,
+        text: l.text,
+        timestamp: new Date(l.at),
+        from: l.role === 'user' ? { id: context.activity.from?.id ?? 'user', name: 'user', role: 'user' } : { id: context.activity.recipient?.id ?? 'bot', name: 'bot', role: 'bot' },
+      }) as Activity,
+  );
+  return EventFactory.createHandoffInitiation(context, { ticket: h.ref, category: h.category, priority: h.priority }, { activities });
 }
 
 function storedRef(a: Partial<Activity>): StoredConversationRef {
