@@ -292,6 +292,11 @@ export const dialogMachine = setup({
     }),
     repeatLastAsk: emit(({ context }) => ({ type: 'reply' as const, reply: context.lastAsk ?? { key: 'idle.what_can_i_do', choices: TOPICS } })),
     forgetLastAsk: assign({ lastAsk: null }),
+    /** asks a question: says it, and remembers it to repeat after help, a warning or an interruption */
+    ask: enqueueActions(({ enqueue }, reply: Reply) => {
+      enqueue.assign({ lastAsk: reply });
+      enqueue.emit({ type: 'reply' as const, reply });
+    }),
     askField: assign(({ context }) => {
       const field = nextField(context)!;
       return { field, reasks: 0, lastAsk: askFor(field, context) };
@@ -445,18 +450,16 @@ export const dialogMachine = setup({
         },
 
         offerHuman: {
-          entry: [
-            assign({
-              lastAsk: {
-                key: 'fallback.offer_human',
-                choices: [
-                  { label: 'topic.talk_to_human', value: 'talk_to_human' },
-                  { label: 'choice.show_topics', value: 'help' },
-                ],
-              },
-            }),
-            'repeatLastAsk',
-          ],
+          entry: {
+            type: 'ask',
+            params: {
+              key: 'fallback.offer_human',
+              choices: [
+                { label: 'topic.talk_to_human', value: 'talk_to_human' },
+                { label: 'choice.show_topics', value: 'help' },
+              ],
+            },
+          },
           on: {
             USER: [
               { guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'collect', actions: ['resetMisses', { type: 'say', params: { key: 'human.intro' } }] },
@@ -526,7 +529,7 @@ export const dialogMachine = setup({
               always: [{ guard: 'hasCategory', target: 'next' }, { target: 'triage' }],
             },
             triage: {
-              entry: [assign({ field: null, lastAsk: { key: 'ask.what_happened', choices: [SKIP] } }), 'repeatLastAsk'],
+              entry: [assign({ field: null }), { type: 'ask', params: { key: 'ask.what_happened', choices: [SKIP] } }],
               on: {
                 USER: [{ guard: 'notGlobal', target: 'next', actions: ['noteMood', 'triageFromMessage'] }],
               },
@@ -596,10 +599,7 @@ export const dialogMachine = setup({
                     input: ({ context }) => ({ username: context.evidence.username }),
                     onDone: {
                       target: 'waitingForForm',
-                      actions: [
-                        assign(({ event }) => ({ lastAsk: { key: 'ask.passwords_link', params: { url: event.output.url }, choices: [SKIP] } })),
-                        'repeatLastAsk',
-                      ],
+                      actions: { type: 'ask', params: ({ event }) => ({ key: 'ask.passwords_link', params: { url: event.output.url }, choices: [SKIP] }) },
                     },
                     onError: { target: '#reclaim.main.collect.next', actions: 'finishPasswords' },
                   },
@@ -616,18 +616,18 @@ export const dialogMachine = setup({
             },
             confirm: {
               entry: [
-                assign(({ context }) => ({
-                  field: null,
-                  lastAsk: {
+                assign({ field: null }),
+                {
+                  type: 'ask',
+                  params: ({ context }) => ({
                     key: 'confirm.summary',
                     params: summaryParams(context),
                     choices: [
                       { label: 'choice.yes_open_ticket', value: 'affirm' },
                       { label: 'choice.no_change', value: 'deny' },
                     ],
-                  },
-                })),
-                'repeatLastAsk',
+                  }),
+                },
               ],
               on: {
                 USER: [
@@ -639,21 +639,19 @@ export const dialogMachine = setup({
               },
             },
             chooseField: {
-              entry: [
-                assign(({ context }) => ({
-                  lastAsk: {
-                    key: 'confirm.which_field',
-                    choices: [
-                      { label: 'field.username', value: 'field:username' },
-                      { label: 'field.email', value: 'field:email' },
-                      { label: 'field.phone', value: 'field:phone' },
-                      ...(context.evidence.username ? [{ label: 'field.passwords', value: 'field:passwords' }] : []),
-                      { label: 'field.description', value: 'field:description' },
-                    ],
-                  },
-                })),
-                'repeatLastAsk',
-              ],
+              entry: {
+                type: 'ask',
+                params: ({ context }) => ({
+                  key: 'confirm.which_field',
+                  choices: [
+                    { label: 'field.username', value: 'field:username' },
+                    { label: 'field.email', value: 'field:email' },
+                    { label: 'field.phone', value: 'field:phone' },
+                    ...(context.evidence.username ? [{ label: 'field.passwords', value: 'field:passwords' }] : []),
+                    { label: 'field.description', value: 'field:description' },
+                  ],
+                }),
+              },
               on: {
                 USER: [
                   { guard: 'choseField', target: 'next', actions: 'reopenChosenField' },
@@ -685,18 +683,16 @@ export const dialogMachine = setup({
               },
             },
             failed: {
-              entry: [
-                assign({
-                  lastAsk: {
-                    key: 'ticket.failed',
-                    choices: [
-                      { label: 'choice.try_again', value: 'affirm' },
-                      { label: 'choice.cancel', value: 'cancel' },
-                    ],
-                  },
-                }),
-                'repeatLastAsk',
-              ],
+              entry: {
+                type: 'ask',
+                params: {
+                  key: 'ticket.failed',
+                  choices: [
+                    { label: 'choice.try_again', value: 'affirm' },
+                    { label: 'choice.cancel', value: 'cancel' },
+                  ],
+                },
+              },
               on: {
                 USER: [{ guard: { type: 'intentIs', params: { intents: ['affirm'] } }, target: 'opening' }],
               },

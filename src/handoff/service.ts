@@ -4,14 +4,8 @@ import type { Logger } from '../logger';
 import type { Ticket, TicketAction, TicketStore } from '../tickets';
 import type { Notifier } from './notifier';
 
-/** What an agent can do to a ticket through the API or the console. */
-export type AgentAction =
-  | { type: 'claimed' }
-  | { type: 'note'; text: string }
-  | { type: 'agent_message'; text: string }
-  | { type: 'info_requested'; text: string }
-  | { type: 'resolved'; message: string }
-  | { type: 'rejected'; message: string };
+/** What an agent can do to a ticket through the API or the console: every action but the user's own. */
+export type AgentAction = Exclude<TicketAction, { type: 'user_message' | 'user_answered' }>;
 
 export interface ActionResult {
   ticket: Ticket;
@@ -33,7 +27,7 @@ export class Handoff {
   ) {}
 
   async act(ref: string, agent: string, action: AgentAction): Promise<ActionResult> {
-    const ticket = await this.tickets.act(ref, agent, action as TicketAction);
+    const ticket = await this.tickets.act(ref, agent, action);
     const event = toUserEvent(ticket.ref, action);
     if (!event) return { ticket, delivered: null };
     try {
