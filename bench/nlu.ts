@@ -336,17 +336,43 @@ async function benchCrossValidation(engine: Engine, items: LabelledExample[], k 
 
 // ---------------------------------------------------------------- report
 
-const TARGETS: { dataset: string; label: string; check: (r: Row) => [boolean, string] }[] = [
+/** `tried`: what was measured (on .train / .val only) to reach the target, printed when it is missed. */
+const TARGETS: { dataset: string; label: string; check: (r: Row) => [boolean, string]; tried?: string }[] = [
   { dataset: 'braun-chatbot', label: 'Braun Chatbot accuracy ≥ 0.99', check: (r) => [(r.accuracy ?? 0) >= 0.99, fmt3(r.accuracy)] },
-  { dataset: 'braun-askubuntu', label: 'Braun AskUbuntu accuracy ≥ 0.95', check: (r) => [(r.accuracy ?? 0) >= 0.95, fmt3(r.accuracy)] },
-  { dataset: 'braun-webapps', label: 'Braun WebApplications accuracy ≥ 0.87', check: (r) => [(r.accuracy ?? 0) >= 0.87, fmt3(r.accuracy)] },
+  {
+    dataset: 'braun-askubuntu',
+    label: 'Braun AskUbuntu accuracy ≥ 0.95',
+    check: (r) => [(r.accuracy ?? 0) >= 0.95, fmt3(r.accuracy)],
+    tried:
+      '5-fold CV on .train (3 seeds): char n-gram weight 0.3/0.5/1, 2–5-grams, no bigrams, unstemmed words, L2, epochs, typo correction off: ' +
+      '90.6–92.5 %, noise level on 53 questions; kept intent names as examples (CV 91.8 → 92.5 %)',
+  },
+  {
+    dataset: 'braun-webapps',
+    label: 'Braun WebApplications accuracy ≥ 0.87',
+    check: (r) => [(r.accuracy ?? 0) >= 0.87, fmt3(r.accuracy)],
+    tried:
+      'intent names as examples (CV on .train 78.9 → 84.4 %; test 0.712 → 0.780); feature and optimiser settings as for AskUbuntu stay ' +
+      'within CV noise (30 training questions, 1–2 for three intents)',
+  },
   {
     dataset: 'clinc150',
     label: 'CLINC150 in-scope accuracy ≥ 93 % with OOS recall ≥ 60 %',
     check: (r) => [(r.inScopeAccuracy ?? 0) >= 0.93 && (r.oosRecall ?? 0) >= 0.6, `${pct(r.inScopeAccuracy)} / ${pct(r.oosRecall)}`],
+    tried:
+      'in-scope accuracy with no threshold is 93.3–93.7 % on .val for every setting tried (char 3–5-grams, char weight 0.2/0.5, skip-bigrams, ' +
+      'unstemmed words, learning rate 0.1/0.5, averaging, 12–20 epochs, typo correction off) and 92.8 % on .test, and a threshold can only lower it; ' +
+      'temperature scaling chosen on .val raises OOS recall at the same in-scope cost',
   },
   { dataset: 'clinc150', label: 'CLINC150 training < 30 s', check: (r) => [(r.trainMs ?? Infinity) < 30_000, `${((r.trainMs ?? 0) / 1000).toFixed(1)} s`] },
-  { dataset: 'clinc150', label: 'CLINC150 < 100 µs per utterance', check: (r) => [(r.usPerUtterance ?? Infinity) < 100, `${(r.usPerUtterance ?? 0).toFixed(1)} µs`] },
+  {
+    dataset: 'clinc150',
+    label: 'CLINC150 < 100 µs per utterance',
+    check: (r) => [(r.usPerUtterance ?? Infinity) < 100, `${(r.usPerUtterance ?? 0).toFixed(1)} µs`],
+    tried:
+      'wall clock, so it depends on the machine\'s load (see the load average above): 60–70 µs on .val when the machine was quieter, ' +
+      '145–360 µs with a load average of 6 on 2 cores; about half is the 151-class scoring of ~70 features, half normalisation and hashing',
+  },
   {
     dataset: 'knowledge (5-fold CV)',
     label: 'knowledge pack CV accuracy ≥ 0.95',
@@ -410,6 +436,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const loadAtStart = os.loadavg();
+  const startedAt = new Date().toISOString();
   const started = performance.now();
   for (const dataset of datasets) {
     for (const engine of engines) {
@@ -432,20 +459,21 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - started) / 1000;
 
   const lines = [
-    `NLU benchmark — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+    `NLU benchmark — started ${startedAt} — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
       `load average ${loadAtStart.map((x) => x.toFixed(1)).join(' ')} at start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at end (timings are wall clock)`,
     '',
     table(rows),
     '',
     `Targets for reclaim (issue 3):`,
   ];
-  const targetResults: { target: string; met: boolean; value: string }[] = [];
+  const targetResults: { target: string; met: boolean; value: string; tried?: string }[] = [];
   for (const t of TARGETS) {
     const r = rows.find((x) => x.dataset.startsWith(t.dataset) && x.engine === 'reclaim');
     if (!r) continue;
     const [met, value] = t.check(r);
-    targetResults.push({ target: t.label, met, value });
+    targetResults.push({ target: t.label, met, value, ...(met || !t.tried ? {} : { tried: t.tried }) });
     lines.push(`  ${met ? 'met   ' : 'MISSED'}  ${t.label}: ${value}`);
+    if (!met && t.tried) lines.push(`          tried: ${t.tried}`);
   }
   lines.push('', `total ${totalS.toFixed(0)} s; figures written to ${path.relative(process.cwd(), RESULTS)}`);
   console.log(lines.join('\n'));
@@ -468,6 +496,7 @@ async function main(): Promise<void> {
         },
         rows,
         targets: targetResults,
+        startedAt,
         totalSeconds: totalS,
       },
       null,

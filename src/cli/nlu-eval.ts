@@ -25,7 +25,8 @@ Data files are JSON Lines, one {"text": "...", "intent": "..."} per line.
   --knowledge DIR    knowledge pack directory (default: KNOWLEDGE_DIR or ./knowledge)
   --threshold X      out-of-scope confidence threshold (default ${DEFAULT_OOS_THRESHOLD})
   --seed N           seed of the cross-validation split (default 7)
-  --errors N         misclassified examples to list in the readable report (default 30)
+  --errors N         misclassified examples to list (default: 30 in the readable report,
+                     none in --json, which then gives only their count)
   -h, --help         show this help
 
 Exit codes: 0 done, 1 unreadable data (the file, line and reason are printed), 2 bad usage.`;
@@ -52,6 +53,7 @@ export interface NluEvalResult {
   perIntent: Record<string, { precision: number; recall: number; f1: number; support: number }>;
   confusion: Record<string, Record<string, number>>;
   topConfusions: { intent: string; predicted: string; count: number }[];
+  /** in --json output only with --errors N (then at most N); `misclassifiedCount` is always there */
   misclassified: { text: string; intent: string; predicted: string; confidence: number }[];
   oosThreshold: number;
   trainingMs: number;
@@ -266,7 +268,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     result = summarise(predictions, { mode: 'cross-validation', train: trainName, folds: k, oosThreshold: threshold, trainingMs: Math.round(trainingMs / k) });
   }
 
-  if (o.json) io.out(JSON.stringify(result, null, 2));
+  if (o.json) {
+    // the misclassified examples only on request (--errors N): the figures stay short to read and diff
+    const { misclassified, ...figures } = result;
+    const out = { ...figures, misclassifiedCount: misclassified.length, ...(o.errors !== undefined ? { misclassified: misclassified.slice(0, maxErrors) } : {}) };
+    io.out(JSON.stringify(out, null, 2));
+  }
   else io.out(formatEvalReport(result, maxErrors));
   return 0;
 }

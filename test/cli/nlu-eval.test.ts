@@ -121,6 +121,19 @@ describe('reclaim nlu eval', () => {
     expect(r.stdout).toMatch(/"someone hacked my account"\s+expected greeting, got account_hacked/);
   });
 
+  it('--json lists misclassified examples only with --errors N', () => {
+    const train = file('train6.jsonl', TRAIN);
+    const test = file('test6.jsonl', [
+      { text: 'someone hacked my account', intent: 'greeting' },
+      { text: 'my account was hacked', intent: 'greeting' },
+    ]);
+    const plain = JSON.parse(reclaim('nlu', 'eval', '--train', train, '--test', test, '--json').stdout);
+    expect(plain.misclassifiedCount).toBe(2);
+    expect(plain).not.toHaveProperty('misclassified');
+    const listed = JSON.parse(reclaim('nlu', 'eval', '--train', train, '--test', test, '--json', '--errors', '1').stdout);
+    expect(listed.misclassified).toEqual([{ text: 'someone hacked my account', intent: 'greeting', predicted: 'account_hacked', confidence: expect.any(Number) }]);
+  });
+
   it('--folds K cross-validates the --train file', () => {
     const train = file('train4.jsonl', TRAIN);
     const out = JSON.parse(reclaim('nlu', 'eval', '--train', train, '--folds', '3', '--json').stdout);
