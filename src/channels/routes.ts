@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Engine } from '../engine/turn';
 import type { Logger } from '../logger';
 import type { ReclaimBot } from './botframework/bot';
-import { mountDirectLine } from './directline/routes';
+import { DIRECTLINE_CHANNEL, mountDirectLine } from './directline/routes';
 import { DirectLineStore } from './directline/service';
 import { mountWebChatPage } from './directline/static';
 import { randomId, TokenIssuer } from './directline/tokens';
@@ -19,7 +19,7 @@ export interface ChannelRouteDeps {
 }
 
 export interface MountedChannels {
-  /** channels that deliver proactive messages through their own API (register each with the Notifier) */
+  /** channels that deliver proactive messages themselves (each registered with the Notifier) */
   deliverers: Record<string, SlackDeliver>;
 }
 
@@ -30,7 +30,7 @@ export function mountChannelRoutes(server: Server, deps: ChannelRouteDeps): Moun
   const tokens = new TokenIssuer(ch.directLineSecret ?? randomId('', 32));
   const selfUrl = () => selfOrigin(server);
   mountWebChatPage(server);
-  mountDirectLine({
+  const directLine = mountDirectLine({
     server,
     adapter: deps.adapter,
     bot: deps.bot,
@@ -38,10 +38,11 @@ export function mountChannelRoutes(server: Server, deps: ChannelRouteDeps): Moun
     logger,
     botAccount: { id: config.botFramework.MicrosoftAppId ?? 'reclaim', name: 'Reclaim', role: 'bot' },
     selfUrl,
+    botAppId: config.botFramework.MicrosoftAppId,
     allowedOrigins: ch.webChatAllowedOrigins,
     azure: ch.azureDirectLine,
   });
-  const deliverers: MountedChannels['deliverers'] = {};
+  const deliverers: MountedChannels['deliverers'] = { [DIRECTLINE_CHANNEL]: directLine.deliver };
   if (ch.slack) deliverers[SLACK_CHANNEL] = mountSlack(server, { engine: deps.engine, logger, slack: ch.slack }).deliver;
   return { deliverers };
 }

@@ -25,8 +25,11 @@ afterAll(async () => {
 /** Waits for a text in the page (Web Chat's markdown turns ' and " into typographic quotes: compared without them). */
 const botSays = (page: Page, text: string, timeout = 15_000) =>
   page.waitForFunction(
-    `document.body.innerText.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').includes(${JSON.stringify(text)})`,
-    undefined,
+    (t) => {
+      const body = (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText;
+      return body.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').includes(t);
+    },
+    text,
     { timeout },
   );
 

@@ -1,4 +1,4 @@
-import { startTestBot, type TestBot } from '../support/app';
+import { AGENT_TOKEN, startTestBot, type TestBot } from '../support/app';
 
 /** The local Direct Line v3, over real HTTP: what Web Chat (DirectLineJS, polling) and a site's backend call. */
 const SECRET = 'directline-secret-for-tests-0123456789abcdef';
@@ -73,6 +73,17 @@ test('the page token: a conversation, a welcome, a message, replies by watermark
   expect((await call('GET', `/v3/directline/conversations/${cid}`, { token: refreshed.body.token })).status).toBe(200);
 });
 
+test('a password from the masked card reaches the bot but is not kept in the conversation Web Chat reads back', async () => {
+  const t = await call('POST', '/api/webchat/token', { body: {} });
+  const cid = (await call('POST', '/v3/directline/conversations', { token: t.body.token, body: {} })).body.conversationId;
+  const say = (body: unknown) => call('POST', `/v3/directline/conversations/${cid}/activities`, { token: t.body.token, body });
+  for (const text of ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip']) expect((await say({ type: 'message', text })).status).toBe(200);
+  expect((await say({ type: 'message', value: { action: 'password', password: 'Sunset2020!' } })).status).toBe(200);
+  const all = await poll(cid, t.body.token, '', (x) => x.some((s) => /Thanks, noted/.test(s)));
+  expect(all.activities.map((a) => a.text ?? '').join('\n')).toMatch(/Thanks, noted/);
+  expect(JSON.stringify(all.activities)).not.toContain('Sunset2020!');
+});
+
 test('tokens: the secret is needed to generate one, a token opens only its own conversation, forged tokens fail', async () => {
   expect((await call('POST', '/v3/directline/tokens/generate', { body: {} })).status).toBe(401);
   expect((await call('POST', '/v3/directline/tokens/generate', { token: 'wrong-secret', body: {} })).status).toBe(401);
@@ -144,4 +155,38 @@ test('the page and the Web Chat bundle are served by the bot itself', async () =
   expect(Number(bundle.headers.get('content-length'))).toBeGreaterThan(1_000_000);
   const embed = await (await fetch(`${bot.url}/embed.js`)).text();
   expect(embed).toContain('/api/webchat/token');
+});
+
+test('works with Bot Framework credentials set too (the bot replies to its own Direct Line without calling Azure)', async () => {
+  const secured = await startTestBot({ MicrosoftAppId: '5a1e3c8e-1f0b-4c7d-9b1e-2f6a7d8c9e01', MicrosoftAppPassword: 'not-a-real-secret' });
+  try {
+    const t = await call('POST', '/api/webchat/token', { body: {}, base: secured.url });
+    const conv = await call('POST', '/v3/directline/conversations', { token: t.body.token, body: {}, base: secured.url });
+    expect(conv.status).toBe(201);
+    const cid = conv.body.conversationId;
+    const r = await call('GET', `/v3/directline/conversations/${cid}/activities`, { token: t.body.token, base: secured.url });
+    expect(JSON.stringify(r.body.activities)).toContain("I'm Reclaim");
+    expect(JSON.stringify(r.body.activities)).not.toContain('/connector/');
+    // a case to a ticket, then the agent's answer (sent proactively) reaches the local conversation without calling Azure
+    const say = (body: unknown) => call('POST', `/v3/directline/conversations/${cid}/activities`, { token: t.body.token, body, base: secured.url });
+    for (const text of ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip']) expect((await say({ type: 'message', text })).status).toBe(200);
+    expect((await say({ type: 'message', value: { action: 'skip' } })).status).toBe(200);
+    expect((await say({ type: 'message', text: 'They took it over last night.' })).status).toBe(200);
+    expect((await say({ type: 'message', text: 'Yes, open the ticket' })).status).toBe(200);
+    const all = await call('GET', `/v3/directline/conversations/${cid}/activities`, { token: t.body.token, base: secured.url });
+    const ref = /RC-[A-Z0-9]{6}/.exec(JSON.stringify(all.body.activities))?.[0];
+    expect(ref).toBeDefined();
+    const agent = await fetch(`${secured.url}/api/tickets/${ref}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'An agent here.' }),
+    });
+    expect(agent.status).toBeLessThan(300);
+    const after = await call('GET', `/v3/directline/conversations/${cid}/activities?watermark=${all.body.watermark}`, { token: t.body.token, base: secured.url });
+    expect(JSON.stringify(after.body.activities)).toContain('An agent here.');
+    // /api/messages itself still refuses unauthenticated callers
+    expect((await secured.post({ type: 'message', text: 'hi', channelId: 'directline', conversation: { id: 'x' }, from: { id: 'u' }, serviceUrl: 'http://127.0.0.1:9' })).status).toBe(401);
+  } finally {
+    await secured.close();
+  }
 });

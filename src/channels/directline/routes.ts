@@ -1,7 +1,10 @@
-import { ActivityTypes, type Activity, type ChannelAccount, type CloudAdapter } from 'botbuilder';
+import { ActivityTypes, type Activity, type ChannelAccount, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import { ClaimsIdentity, ConnectorClient, MicrosoftAppCredentials } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
 import type { ReclaimBot } from '../botframework/bot';
+import { toActivity } from '../botframework/render';
+import type { OutMessage } from '../../engine/wording';
+import type { StoredConversationRef } from '../../tickets';
 import type { Logger } from '../../logger';
 import { DirectLineStore, type DlConversation } from './service';
 import { randomId, type TokenClaims } from './tokens';
@@ -18,6 +21,8 @@ export interface DirectLineDeps {
   botAccount: ChannelAccount;
   /** how the bot reaches this server (the serviceUrl's origin), e.g. http://127.0.0.1:3978 */
   selfUrl: () => string;
+  /** MicrosoftAppId, when the bot has Bot Framework credentials */
+  botAppId?: string;
   /** origins allowed to call the Direct Line and token routes from a browser (CORS) */
   allowedOrigins: string[];
   /** when set, the page's tokens come from Azure Direct Line (the Web Chat channel's secret) */
@@ -35,7 +40,10 @@ const localConnectors = {
  * Direct Line v3, inside the bot: what Web Chat (DirectLineJS, polling) calls,
  * and the connector routes the bot's replies and proactive messages are sent to.
  */
-export function mountDirectLine(deps: DirectLineDeps): { serviceUrl: () => string } {
+export function mountDirectLine(deps: DirectLineDeps): {
+  serviceUrl: () => string;
+  deliver: (ref: StoredConversationRef, messages: OutMessage[]) => Promise<void>;
+} {
   const { server, store, logger } = deps;
   const tokens = store.tokens;
   const connectorKey = tokens.derive('connector');
@@ -94,7 +102,8 @@ export function mountDirectLine(deps: DirectLineDeps): { serviceUrl: () => strin
       locale: activity.locale ?? c.locale,
     } as Activity;
     await deps.adapter.processActivityDirect(
-      { audience: '', claimsIdentity: new ClaimsIdentity([], true), connectorFactory: localConnectors },
+      // the bot's own identity (no Azure call: the connector for replies is the local one; a token client is only built, never used)
+      { audience: '', claimsIdentity: new ClaimsIdentity(deps.botAppId ? [{ type: 'aud', value: deps.botAppId }, { type: 'appid', value: deps.botAppId }] : [], true), connectorFactory: localConnectors },
       full,
       (context) => deps.bot.run(context),
     );
@@ -214,7 +223,7 @@ export function mountDirectLine(deps: DirectLineDeps): { serviceUrl: () => strin
       timestamp: new Date(),
     };
     // the user's own activity is echoed back to the conversation (Web Chat marks it sent), then the bot runs
-    const id = store.append(c, { ...activity, id: undefined });
+    const id = store.append(c, { ...withoutSecrets(activity), id: undefined });
     try {
       if (a.type !== ActivityTypes.Typing) await deliver(c, { ...activity, id });
     } catch (err) {
@@ -231,8 +240,9 @@ export function mountDirectLine(deps: DirectLineDeps): { serviceUrl: () => strin
     if (!c) return void res.send(404, { error: { code: 'ConversationNotFound', message: 'no such conversation (it may have ended when the bot restarted)' } });
     const a = req.body as Partial<Activity> | undefined;
     if (!a || typeof a !== 'object' || typeof a.type !== 'string') return void res.send(400, { error: { code: 'BadArgument', message: 'an activity is required' } });
+    const { serviceUrl: _internal, ...activity } = a; // the connector's address stays on the server
     const id = store.append(c, {
-      ...a,
+      ...activity,
       id: undefined,
       channelId: DIRECTLINE_CHANNEL,
       conversation: { id: c.id } as Activity['conversation'],
@@ -275,7 +285,53 @@ export function mountDirectLine(deps: DirectLineDeps): { serviceUrl: () => strin
     res.send(200, { conversationId, ...tokens.issue(conversationId, userId), userId, domain: null, webSocket: false });
   });
 
-  return { serviceUrl };
+  /**
+   * Proactive messages (an agent's answer) for a conversation: straight into the local
+   * conversation when it is one of ours (no credentials involved, so this also works
+   * with MicrosoftAppId set); otherwise (Azure's Direct Line) through the adapter.
+   */
+  const deliverProactive = async (ref: StoredConversationRef, messages: OutMessage[]): Promise<void> => {
+    const local = ref.serviceUrl.includes(`${PREFIX}/connector/${connectorKey}`);
+    if (local) {
+      const c = store.get(ref.conversation.id);
+      if (!c) throw new Error(`the local Direct Line conversation ${ref.conversation.id} has ended (the bot restarted or it was idle too long)`);
+      for (const m of messages) {
+        store.append(c, {
+          ...toActivity(m, { channelId: DIRECTLINE_CHANNEL }),
+          channelId: DIRECTLINE_CHANNEL,
+          conversation: { id: c.id } as Activity['conversation'],
+          from: deps.botAccount,
+          recipient: { id: c.userId, role: 'user' } as ChannelAccount,
+          timestamp: new Date(),
+        });
+      }
+      return;
+    }
+    await deps.adapter.continueConversationAsync(deps.botAppId ?? '', toReference(ref), async (context) => {
+      await context.sendActivities(messages.map((m) => toActivity(m, { channelId: ref.channelId })));
+    });
+  };
+
+  return { serviceUrl, deliver: deliverProactive };
+}
+
+function toReference(ref: StoredConversationRef): Partial<ConversationReference> {
+  return {
+    channelId: ref.channelId,
+    serviceUrl: ref.serviceUrl,
+    conversation: { id: ref.conversation.id, isGroup: ref.conversation.isGroup ?? false, conversationType: ref.conversation.conversationType ?? '', tenantId: ref.conversation.tenantId, name: '' },
+    user: { id: ref.user.id, name: ref.user.name ?? '' },
+    bot: { id: ref.bot.id, name: ref.bot.name ?? '' },
+    locale: ref.locale,
+  };
+}
+
+/** The echo Direct Line keeps never holds a password typed into a masked card field. */
+function withoutSecrets(a: Partial<Activity>): Partial<Activity> {
+  const v = a.value;
+  if (!v || typeof v !== 'object' || Array.isArray(v) || !('password' in v)) return a;
+  const { password: _dropped, ...rest } = v as Record<string, unknown>;
+  return { ...a, value: rest };
 }
 
 function sameOrigin(origin: string, host: string | undefined): boolean {

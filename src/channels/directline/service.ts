@@ -13,8 +13,8 @@ export interface DlConversation {
   lastActive: number;
 }
 
-const MAX_ACTIVITIES = 500;
-const MAX_CONVERSATIONS = 5000;
+const MAX_ACTIVITIES = 300;
+const MAX_CONVERSATIONS = 2000;
 const IDLE_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -31,7 +31,7 @@ export function mountWebChatPage(server: Server, publicDir = path.resolve(__dirn
  */
 const PAGE_CSP = [
   "default-src 'self'",
-  "script-src 'self' 'unsafe-eval'",
+  "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self' https://directline.botframework.com wss://directline.botframework.com",
