@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const url = await app.listen();
   app.logger.info(
     { url, dataDir: config.dataDir, startupMs: app.startupMs, auth: config.botFramework.MicrosoftAppId ? 'on' : 'off', agentApi: config.agentApiToken ? 'on' : 'off' },
-    `Reclaim is ready: ${url}/api/messages`,
+    `Reclaim is ready: chat at ${url}/ · agents at ${url}/agent · Bot Framework endpoint ${url}/api/messages`,
   );
   let closing = false;
   const shutdown = (signal: string) => {
