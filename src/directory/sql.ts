@@ -52,7 +52,16 @@ export class SqlDirectory implements AccountDirectory {
   async seedDemo(): Promise<number> {
     const existing = await this.db.selectFrom('accounts').select('username').limit(1).execute();
     if (existing.length > 0) return 0;
-    for (const a of DEMO_ACCOUNTS) await this.addAccount(a);
-    return DEMO_ACCOUNTS.length;
+    let added = 0;
+    for (const a of DEMO_ACCOUNTS) {
+      try {
+        await this.addAccount(a);
+        added++;
+      } catch (e) {
+        // another process (same PostgreSQL) seeded this account at the same moment: theirs stands
+        if (!/UNIQUE|unique constraint|duplicate key/i.test(String((e as Error)?.message))) throw e;
+      }
+    }
+    return added;
   }
 }

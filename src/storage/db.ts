@@ -110,14 +110,45 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-export async function migrate(db: Db): Promise<void> {
+export async function migrate(db: Db, opts: { schema?: string } = {}): Promise<void> {
   // allowUnorderedMigrations: migrations written on parallel branches (e.g. 0002_x and 0003_y
-  // merged in either order) still apply on a database that already ran the later one
-  const { error, results } = await new Migrator({ db, provider: new StaticProvider(), allowUnorderedMigrations: true }).migrateToLatest();
+  // merged in either order) still apply on a database that already ran the later one.
+  // migrationTableSchema (PostgreSQL): Kysely looks for its bookkeeping tables in every schema
+  // unless told which one, and would take another schema's for ours.
+  const { error, results } = await new Migrator({
+    db,
+    provider: new StaticProvider(),
+    allowUnorderedMigrations: true,
+    ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
   }
+}
+
+/**
+ * Kysely prepares every query afresh; the same few statements run on every turn, so keep
+ * them prepared (better-sqlite3 runs a statement synchronously, so reusing one is safe).
+ */
+function withStatementCache(sqlite: Database.Database, max = 500) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (sqlText: string) => {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = sqlite.prepare(sqlText);
+        // schema changes (migrations) invalidate nothing here: better-sqlite3 re-prepares internally
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Opens (creating if needed) the embedded SQLite database under dataDir and migrates it. */
@@ -129,7 +160,7 @@ export async function openSqlite(dataDir: string): Promise<{ db: Db; file: strin
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db);
   return { db, file };
 }
@@ -161,19 +192,24 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
     `-c statement_timeout=${o.statementTimeoutMs ?? 15_000}`,
   ].filter(Boolean).join(' ');
   const connectionTimeoutMillis = o.connectTimeoutMs ?? 5_000;
-  if (o.schema) {
-    const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis });
-    admin.on('error', () => {});
-    await admin.connect();
-    try {
-      await admin.query(`create schema if not exists "${o.schema}"`).catch(async (e: Error) => {
-        // two processes creating it at once: fine if it now exists
-        const r = await admin.query('select 1 from pg_namespace where nspname = $1', [o.schema]);
-        if (r.rowCount !== 1) throw e;
-      });
-    } finally {
-      await admin.end();
-    }
+  // One process migrates at a time: several starting together on an empty database would race on
+  // Kysely's own bookkeeping tables. A session advisory lock, per schema, held on a connection of its own.
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis, application_name: o.applicationName ?? 'reclaim' });
+  admin.on('error', () => {});
+  await admin.connect();
+  let migrationSchema = 'public';
+  const release = async () => {
+    await admin.query('select pg_advisory_unlock_all()').catch(() => {});
+    await admin.end().catch(() => {});
+  };
+  try {
+    await admin.query('select pg_advisory_lock(hashtext($1))', [`reclaim-migrate:${o.schema ?? ''}`]);
+    if (o.schema) await admin.query(`create schema if not exists "${o.schema}"`);
+    const r = await admin.query<{ s: string | null }>(o.schema ? `select '${o.schema}'::text as s` : 'select current_schema() as s');
+    migrationSchema = r.rows[0]?.s ?? 'public';
+  } catch (e) {
+    await release();
+    throw e;
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -189,10 +225,12 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   pool.on('connect', (client) => client.on('error', report));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrate(db);
+    await migrate(db, { schema: migrationSchema });
   } catch (e) {
     await db.destroy();
     throw e;
+  } finally {
+    await release();
   }
   return { db, describe: describeUrl(url, o.schema) };
 }

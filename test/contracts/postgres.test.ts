@@ -18,7 +18,10 @@ import { describePg, freshSchema, PG_URL } from '../support/pg';
  */
 async function fresh(): Promise<{ db: Db; close(): Promise<void> }> {
   const s = await freshSchema('c');
-  const { db } = await openPostgres(PG_URL, { schema: s.schema, poolSize: 4 });
+  const { db } = await openPostgres(PG_URL, { schema: s.schema, poolSize: 4 }).catch(async (e: unknown) => {
+    await s.drop(); // never leave a connection open: jest would wait on it for ever
+    throw e;
+  });
   return {
     db,
     close: async () => {
@@ -54,6 +57,9 @@ describePg('PostgreSQL stores', () => {
     const s = await freshSchema('m');
     try {
       const [a, b] = await Promise.all([openPostgres(PG_URL, { schema: s.schema }), openPostgres(PG_URL, { schema: s.schema })]);
+      // Kysely's own tables live in our schema, not wherever another run left theirs
+      const own = await s.query('select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name like $2', [s.schema, 'kysely_migration%']);
+      expect(own.rows[0].n).toBe(2);
       await a.db.destroy();
       await b.db.destroy();
       const again = await openPostgres(PG_URL, { schema: s.schema });
@@ -72,7 +78,11 @@ describePg('PostgreSQL stores', () => {
   test('a broken connection does not crash the process; the next query reconnects', async () => {
     const s = await freshSchema('r');
     const errors: Error[] = [];
-    const { db } = await openPostgres(PG_URL, { schema: s.schema, poolSize: 2, applicationName: `reclaim-${s.schema}`, onConnectionError: (e) => errors.push(e) });
+    const opened = await openPostgres(PG_URL, { schema: s.schema, poolSize: 2, applicationName: `reclaim-${s.schema}`, onConnectionError: (e) => errors.push(e) }).catch(async (e: unknown) => {
+      await s.drop();
+      throw e;
+    });
+    const { db } = opened;
     try {
       await db.selectFrom('conversation_state').select('key').execute();
       await s.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [`reclaim-${s.schema}`]);

@@ -91,14 +91,15 @@ describePg('log redaction on PostgreSQL', () => {
     const u = new URL(PG_URL);
     u.username = u.username || 'postgres';
     u.password = 'db-Secret-Pass-42'; // the server trusts local connections, so any password works
-    const bot = await startTestBot({ DATABASE_URL: u.toString(), DATABASE_SCHEMA: s.schema });
+    let bot: Awaited<ReturnType<typeof startTestBot>> | undefined;
     try {
+      bot = await startTestBot({ DATABASE_URL: u.toString(), DATABASE_SCHEMA: s.schema });
       await bot.send(userMessage('pg-log', 'hello'));
       const log = fs.readFileSync(bot.logFile, 'utf8');
       expect(log).toMatch(/"database":"postgres"/);
       expect(log).not.toContain('db-Secret-Pass-42');
     } finally {
-      await bot.close();
+      await bot?.close();
       await s.drop();
     }
   });

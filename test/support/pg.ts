@@ -72,14 +72,41 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
+const OURS = /^reclaim_[a-z]+_(\d+)_[0-9a-f]{8}$/;
+let swept = false;
+
+/** Drops schemas left by test runs that were killed before their clean-up (their process is gone). */
+async function sweepStale(client: pg.Client): Promise<void> {
+  if (swept) return;
+  swept = true;
+  const r = await client.query<{ nspname: string }>("select nspname from pg_namespace where nspname like 'reclaim\\_%'");
+  for (const { nspname } of r.rows) {
+    const pid = Number(OURS.exec(nspname)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code !== 'ESRCH';
+    }
+    if (!alive) await client.query(`drop schema if exists "${nspname}" cascade`).catch(() => {});
+  }
+}
+
 /** A fresh, empty schema of its own (the app creates its tables there on start). */
 export async function freshSchema(label = 't'): Promise<PgSchema> {
   const schema = `reclaim_${label}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   await client.connect();
-  await client.query(`create schema "${schema}"`);
-  await client.query(`set search_path to "${schema}"`);
+  try {
+    await sweepStale(client);
+    await client.query(`create schema "${schema}"`);
+    await client.query(`set search_path to "${schema}"`);
+  } catch (e) {
+    await client.end();
+    throw e;
+  }
   return {
     url: PG_URL,
     schema,
