@@ -13,7 +13,8 @@ export const DESCRIPTION_MIN = 3;
 
 export function normaliseUsername(input: string): Check {
   let v = input.trim().replace(/^["'“”‘’]+|["'“”‘’.!?,]+$/g, '');
-  v = v.replace(/^(?:my\s+)?(?:user\s?name|handle|user|account)\s*(?:is|was|:|=)?\s*/i, '');
+  // "my username is x", "handle: x" — but never part of a handle itself ("@user.3000", "@handlebar")
+  v = v.replace(/^(?:my\s+)?(?:user\s?name|handle|user|account)(?:\s*(?:is|was|:|=)\s*|\s+)/i, '');
   v = v.replace(/^@+/, '').toLowerCase();
   if (!v) return { ok: false, reason: 'invalid.username.empty' };
   if (/\s/.test(v)) return { ok: false, reason: 'invalid.username.spaces' };

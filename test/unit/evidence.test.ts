@@ -54,6 +54,11 @@ describe('evidence normalisation', () => {
   test('usernames: @ optional, lower-cased, 2-24 of letters, digits, _ and .', () => {
     expect(normaliseUsername('@Sam.Dances')).toEqual({ ok: true, value: 'sam.dances' });
     expect(normaliseUsername('my username is lee_cooks')).toEqual({ ok: true, value: 'lee_cooks' });
+    expect(normaliseUsername('username: lee_cooks')).toEqual({ ok: true, value: 'lee_cooks' });
+    // words that start a handle are part of it
+    expect(normaliseUsername('@user.3000')).toEqual({ ok: true, value: 'user.3000' });
+    expect(normaliseUsername('handlebar_mo')).toEqual({ ok: true, value: 'handlebar_mo' });
+    expect(normaliseUsername('accountant.jo')).toEqual({ ok: true, value: 'accountant.jo' });
     expect(normaliseUsername('sam dances')).toEqual({ ok: false, reason: 'invalid.username.spaces' });
     expect(normaliseUsername('a')).toEqual({ ok: false, reason: 'invalid.username.too_short' });
     expect(normaliseUsername('x'.repeat(25))).toEqual({ ok: false, reason: 'invalid.username.too_long' });
