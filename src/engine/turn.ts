@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
 import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
 import type { DialogEvent, Reply, TicketRequest, TicketSummary, Understanding } from '../../dialogs/types';
@@ -85,6 +86,16 @@ interface TurnFlags {
   opened?: HandoffInfo;
 }
 
+/** What the effects of one turn need to know; set around the machine for that turn. */
+interface TurnScope {
+  input: TurnInput;
+  key: string;
+  pending: TranscriptLine[];
+  replies: Reply[];
+  flags: TurnFlags;
+}
+const turnScope = new AsyncLocalStorage<TurnScope>();
+
 const SEEN_KEEP = 50;
 const MAX_ATTEMPTS = 4;
 const EFFECT_TIMEOUT_MS = 20_000;
@@ -93,7 +104,12 @@ const CONTROL_CONFIDENCE = 0.6;
 const norm = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 export class Engine {
-  constructor(private readonly deps: EngineDeps) {}
+  /** the machine with our effects, built once: each turn's details reach the effects through turnScope */
+  private readonly machine: ReturnType<Engine['buildMachine']>;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.machine = this.buildMachine();
+  }
 
   static stateKey(channelId: string, conversationId: string): string {
     return `conversation/${channelId}/${conversationId}`;
@@ -171,7 +187,7 @@ export class Engine {
     const replies: Reply[] = [];
     const flags: TurnFlags = { ticketLimited: false };
 
-    const actor = createActor(this.machineFor(input, key, lines, replies, flags), {
+    const actor = createActor(this.machine, {
       input: { conversationId: key, canMask: input.canMask, defaultRegion: this.deps.defaultRegion },
       ...(stored ? { snapshot: stored.snapshot } : {}),
     });
@@ -181,8 +197,10 @@ export class Engine {
     const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
     if (line) lines.push({ at: now, role: lineRole, text: line });
     if (warned) replies.push({ key: 'password.in_chat' });
-    if (event) actor.send(event);
-    const settled = (await waitFor(actor, (s) => Object.keys(s.children).length === 0, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot;
+    const settled = await turnScope.run({ input, key, pending: lines, replies, flags }, async () => {
+      if (event) actor.send(event);
+      return (await waitFor(actor, (s) => Object.keys(s.children).length === 0, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot;
+    });
     if (settled.status === 'error') throw settled.error;
 
     // a refused ticket is not "a fault on our side": say why, politely, and keep the case as it is
@@ -264,17 +282,25 @@ export class Engine {
   }
 
   /** The machine with this turn's effects plugged in. */
-  private machineFor(input: TurnInput, key: string, pending: TranscriptLine[], replies: Reply[] = [], flags: TurnFlags = { ticketLimited: false }) {
+  private buildMachine() {
     const { directory, tickets, transcript, secureLinks, logger, limits, metrics } = this.deps;
+    const scope = (): TurnScope => {
+      const s = turnScope.getStore();
+      if (!s) throw new Error('a dialog effect ran outside a turn');
+      return s;
+    };
     return dialogMachine.provide({
       actors: {
         attachToTicket: fromPromise(async ({ input: i }: { input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
+          const { input } = scope();
           await tickets.act(i.ref, `user:${input.userId}`, { type: i.kind === 'answer' ? 'user_answered' : 'user_message', text: i.text });
         }),
-        createSecureLink: fromPromise(async ({ input: i }: { input: { username: string | undefined } }) => ({
-          url: await secureLinks.create({ conversationKey: key, username: i.username ?? null, conversationRef: input.conversationRef }),
-        })),
+        createSecureLink: fromPromise(async ({ input: i }: { input: { username: string | undefined } }) => {
+          const { input, key } = scope();
+          return { url: await secureLinks.create({ conversationKey: key, username: i.username ?? null, conversationRef: input.conversationRef }) };
+        }),
         verifyPassword: fromPromise(async ({ input: i }: { input: { username: string | undefined; secret: Secret } }) => {
+          const { key, replies } = scope();
           // counted before the directory is asked, whatever the account: the same answer either way
           if (limits && !(await limits.passwordCheck(key)).allowed) {
             metrics?.limited.inc({ limit: 'password_checks' });
@@ -289,6 +315,7 @@ export class Engine {
           }
         }),
         openTicket: fromPromise(async ({ input: req }: { input: TicketRequest }) => {
+          const { input, key, pending, flags } = scope();
           const e = req.evidence;
           if (limits) {
             const verdict = limits.ticketAllowed(await tickets.listForUser(input.channelId, input.userId), req.caseKey);
@@ -331,6 +358,7 @@ export class Engine {
           }
         }),
         listTickets: fromPromise(async ({ input: i }: { input: { ref?: string } }): Promise<{ tickets: TicketSummary[]; ref?: string }> => {
+          const { input } = scope();
           const mine = await tickets.listForUser(input.channelId, input.userId);
           return {
             ref: i.ref,
