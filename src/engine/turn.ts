@@ -62,6 +62,8 @@ interface ConversationRecord {
   seen: string[];
   /** the buttons last offered, so pressing one is understood exactly */
   choices: { title: string; value: string }[];
+  /** the replies to the last activity: a retried delivery of it gets them again (the first answer may never have arrived) */
+  last?: { activityId: string; messages: OutMessage[] };
 }
 
 export interface EngineDeps {
@@ -180,7 +182,9 @@ export class Engine {
     const key = Engine.stateKey(input.channelId, input.conversationId);
     const items = await storage.read([key]);
     const stored = items[key] as (ConversationRecord & { eTag?: string }) | undefined;
-    if (input.activityId && stored?.seen.includes(input.activityId)) return { messages: [], duplicate: true };
+    if (input.activityId && stored?.seen.includes(input.activityId)) {
+      return { messages: stored.last?.activityId === input.activityId ? stored.last.messages : [], duplicate: true };
+    }
 
     const now = new Date().toISOString();
     const lines: TranscriptLine[] = [];
@@ -218,6 +222,7 @@ export class Engine {
       snapshot: actor.getPersistedSnapshot() as Snapshot<unknown>,
       seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
       choices: offered,
+      ...(input.activityId ? { last: { activityId: input.activityId, messages } } : {}),
     };
     actor.stop();
     // the eTag read (or create-only for a new conversation): a concurrent turn makes this write stale, and the turn is retried
