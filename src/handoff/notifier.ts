@@ -27,16 +27,20 @@ export class Notifier {
     if (messages.length === 0) return;
     const own = this.channels.get(ref.channelId);
     if (own) return own(ref, messages);
-    const reference: Partial<ConversationReference> = {
-      channelId: ref.channelId,
-      serviceUrl: ref.serviceUrl,
-      conversation: { id: ref.conversation.id, isGroup: ref.conversation.isGroup ?? false, conversationType: ref.conversation.conversationType ?? '', tenantId: ref.conversation.tenantId, name: '' },
-      user: { id: ref.user.id, name: ref.user.name ?? '' },
-      bot: { id: ref.bot.id, name: ref.bot.name ?? '' },
-      locale: ref.locale,
-    };
-    await this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
+    await this.adapter.continueConversationAsync(this.botAppId, toConversationReference(ref), async (context) => {
       await context.sendActivities(messages.map((m) => toActivity(m, { channelId: ref.channelId })));
     });
   }
+}
+
+/** A stored reference as botbuilder's ConversationReference, for continueConversationAsync. */
+export function toConversationReference(ref: StoredConversationRef): Partial<ConversationReference> {
+  return {
+    channelId: ref.channelId,
+    serviceUrl: ref.serviceUrl,
+    conversation: { id: ref.conversation.id, isGroup: ref.conversation.isGroup ?? false, conversationType: ref.conversation.conversationType ?? '', tenantId: ref.conversation.tenantId, name: '' },
+    user: { id: ref.user.id, name: ref.user.name ?? '' },
+    bot: { id: ref.bot.id, name: ref.bot.name ?? '' },
+    locale: ref.locale,
+  };
 }

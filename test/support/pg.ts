@@ -59,6 +59,7 @@ export function describePg(name: string, fn: () => void): void {
       `SKIPPED: ${name}: no PostgreSQL server answered at ${safeUrl()} (${p.reason}). ` +
         'Start one, or set PG_TEST_URL; in CI (CI=true) these tests are mandatory.',
     );
+    // skipped for a stated reason: outside CI, no PostgreSQL server answered (printed just above)
     describe.skip(name, fn);
   }
 }

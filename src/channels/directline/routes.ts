@@ -1,4 +1,5 @@
-import { ActivityTypes, type Activity, type ChannelAccount, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, type Activity, type ChannelAccount, type CloudAdapter } from 'botbuilder';
+import { toConversationReference } from '../../handoff/notifier';
 import { ClaimsIdentity, ConnectorClient, MicrosoftAppCredentials } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
 import type { ReclaimBot } from '../botframework/bot';
@@ -307,23 +308,12 @@ export function mountDirectLine(deps: DirectLineDeps): {
       }
       return;
     }
-    await deps.adapter.continueConversationAsync(deps.botAppId ?? '', toReference(ref), async (context) => {
+    await deps.adapter.continueConversationAsync(deps.botAppId ?? '', toConversationReference(ref), async (context) => {
       await context.sendActivities(messages.map((m) => toActivity(m, { channelId: ref.channelId })));
     });
   };
 
   return { serviceUrl, deliver: deliverProactive };
-}
-
-function toReference(ref: StoredConversationRef): Partial<ConversationReference> {
-  return {
-    channelId: ref.channelId,
-    serviceUrl: ref.serviceUrl,
-    conversation: { id: ref.conversation.id, isGroup: ref.conversation.isGroup ?? false, conversationType: ref.conversation.conversationType ?? '', tenantId: ref.conversation.tenantId, name: '' },
-    user: { id: ref.user.id, name: ref.user.name ?? '' },
-    bot: { id: ref.bot.id, name: ref.bot.name ?? '' },
-    locale: ref.locale,
-  };
 }
 
 /** The echo Direct Line keeps never holds a password typed into a masked card field. */
