@@ -18,6 +18,7 @@ import { SqlTicketStore } from './tickets/sql';
 import { Engine } from './engine/turn';
 import { Wording } from './engine/wording';
 import { ReclaimBot } from './channels/botframework/bot';
+import { ClientCachingAuthentication } from './channels/botframework/auth';
 import { createServer } from './server';
 import { SecureLinks } from './evidence/secure-link';
 import { Notifier } from './handoff/notifier';
@@ -95,7 +96,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   const bot = new ReclaimBot(engine);
 
-  const auth = new ConfigurationBotFrameworkAuthentication({ ...config.botFramework });
+  const auth = new ClientCachingAuthentication(new ConfigurationBotFrameworkAuthentication({ ...config.botFramework }));
   const adapter = new CloudAdapter(auth);
   // Our faults: logged with context, the user told plainly; the conversation state is kept (never deleted).
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
