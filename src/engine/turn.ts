@@ -1,6 +1,6 @@
-import type { Storage } from 'botbuilder';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createActor, fromPromise, waitFor, type Snapshot } from 'xstate';
+import { createActor, fromPromise, waitFor, type ActorSystem, type Snapshot } from 'xstate';
+
+type AnyActorSystem = ActorSystem<any>;
 import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
 import type { DialogEvent, Reply, TicketRequest, TicketSummary, Understanding } from '../../dialogs/types';
 import type { AccountDirectory } from '../directory';
@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import type { Limits } from '../limits';
 import type { Metrics } from '../metrics';
 import type { Nlu } from '../nlu';
-import { NEW_ITEM_ETAG, StaleWriteError } from '../storage/state';
+import { NEW_ITEM_ETAG, StaleWriteError, type ConversationStore } from '../storage/state';
 import type { TranscriptLog } from '../storage/transcript';
 import { priorityFor, type StoredConversationRef, type TicketStore, type TranscriptLine } from '../tickets';
 import type { OutMessage, Wording } from './wording';
@@ -69,7 +69,8 @@ interface ConversationRecord {
 export interface EngineDeps {
   nlu: Nlu;
   wording: Wording;
-  storage: Storage;
+  /** conversation state and its transcript lines, saved together */
+  storage: ConversationStore;
   tickets: TicketStore;
   directory: AccountDirectory;
   transcript: TranscriptLog;
@@ -88,7 +89,7 @@ interface TurnFlags {
   opened?: HandoffInfo;
 }
 
-/** What the effects of one turn need to know; set around the machine for that turn. */
+/** What the effects of one turn need to know, found from the actor system the turn's actor runs in. */
 interface TurnScope {
   input: TurnInput;
   key: string;
@@ -96,7 +97,12 @@ interface TurnScope {
   replies: Reply[];
   flags: TurnFlags;
 }
-const turnScope = new AsyncLocalStorage<TurnScope>();
+/**
+ * Each turn's actor has its own actor system, so the system finds the turn.
+ * (Not AsyncLocalStorage: on Node 20 it turns on async hooks for every
+ * promise in the process, which cost more than a third of a turn.)
+ */
+const turnScopes = new WeakMap<AnyActorSystem, TurnScope>();
 
 const SEEN_KEEP = 50;
 const MAX_ATTEMPTS = 4;
@@ -178,7 +184,7 @@ export class Engine {
     toEvent: (snapshot: DialogSnapshot, choices: ConversationRecord['choices']) => { event?: DialogEvent; line?: string; warned?: boolean },
     lineRole: TranscriptLine['role'] = 'user',
   ): Promise<TurnOutput> {
-    const { storage, wording, transcript } = this.deps;
+    const { storage, wording } = this.deps;
     const key = Engine.stateKey(input.channelId, input.conversationId);
     const items = await storage.read([key]);
     const stored = items[key] as (ConversationRecord & { eTag?: string }) | undefined;
@@ -196,15 +202,17 @@ export class Engine {
       ...(stored ? { snapshot: stored.snapshot } : {}),
     });
     actor.on('reply', (e) => replies.push(e.reply));
+    turnScopes.set(actor.system, { input, key, pending: lines, replies, flags });
     actor.start();
 
     const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
     if (line) lines.push({ at: now, role: lineRole, text: line });
     if (warned) replies.push({ key: 'password.in_chat' });
-    const settled = await turnScope.run({ input, key, pending: lines, replies, flags }, async () => {
-      if (event) actor.send(event);
-      return (await waitFor(actor, (s) => Object.keys(s.children).length === 0, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot;
-    });
+    if (event) actor.send(event);
+    // the effects it started (a ticket to open, a password to check) finish before the state is saved
+    const idle = (s: DialogSnapshot) => Object.keys(s.children).length === 0;
+    const stepped = actor.getSnapshot();
+    const settled = idle(stepped) ? stepped : ((await waitFor(actor, idle, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot);
     if (settled.status === 'error') throw settled.error;
 
     // a refused ticket is not "a fault on our side": say why, politely, and keep the case as it is
@@ -214,7 +222,7 @@ export class Engine {
     for (const m of messages) lines.push({ at: new Date().toISOString(), role: 'bot', text: m.text });
     const offered = [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? [];
 
-    // fields written by others (e.g. a proactive agent message, through updateItem) are kept
+    // fields this version does not know (written by a newer one during a rolling upgrade) are kept
     const { eTag: _read, ...kept } = stored ?? ({} as Partial<ConversationRecord> & { eTag?: string });
     const record: ConversationRecord = {
       ...kept,
@@ -225,9 +233,9 @@ export class Engine {
       ...(input.activityId ? { last: { activityId: input.activityId, messages } } : {}),
     };
     actor.stop();
-    // the eTag read (or create-only for a new conversation): a concurrent turn makes this write stale, and the turn is retried
-    await storage.write({ [key]: { ...record, eTag: stored?.eTag ?? NEW_ITEM_ETAG } });
-    await transcript.append(key, lines);
+    // the eTag read (or create-only for a new conversation): a concurrent turn makes this save stale, and the turn is retried;
+    // the transcript lines are saved with the state, so a retried turn never writes them twice
+    await storage.saveTurn({ key, item: record, eTag: stored?.eTag ?? NEW_ITEM_ETAG, lines });
     return { messages, ...(flags.opened ? { handoff: flags.opened } : {}) };
   }
 
@@ -289,23 +297,23 @@ export class Engine {
   /** The machine with this turn's effects plugged in. */
   private buildMachine() {
     const { directory, tickets, transcript, secureLinks, logger, limits, metrics } = this.deps;
-    const scope = (): TurnScope => {
-      const s = turnScope.getStore();
+    const scope = (system: AnyActorSystem): TurnScope => {
+      const s = turnScopes.get(system);
       if (!s) throw new Error('a dialog effect ran outside a turn');
       return s;
     };
     return dialogMachine.provide({
       actors: {
-        attachToTicket: fromPromise(async ({ input: i }: { input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
-          const { input } = scope();
+        attachToTicket: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
+          const { input } = scope(system);
           await tickets.act(i.ref, `user:${input.userId}`, { type: i.kind === 'answer' ? 'user_answered' : 'user_message', text: i.text });
         }),
-        createSecureLink: fromPromise(async ({ input: i }: { input: { username: string | undefined } }) => {
-          const { input, key } = scope();
+        createSecureLink: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { username: string | undefined } }) => {
+          const { input, key } = scope(system);
           return { url: await secureLinks.create({ conversationKey: key, username: i.username ?? null, conversationRef: input.conversationRef }) };
         }),
-        verifyPassword: fromPromise(async ({ input: i }: { input: { username: string | undefined; secret: Secret } }) => {
-          const { key, replies } = scope();
+        verifyPassword: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { username: string | undefined; secret: Secret } }) => {
+          const { key, replies } = scope(system);
           // counted before the directory is asked, whatever the account: the same answer either way
           if (limits && !(await limits.passwordCheck(key)).allowed) {
             metrics?.limited.inc({ limit: 'password_checks' });
@@ -319,8 +327,8 @@ export class Engine {
             throw err;
           }
         }),
-        openTicket: fromPromise(async ({ input: req }: { input: TicketRequest }) => {
-          const { input, key, pending, flags } = scope();
+        openTicket: fromPromise(async ({ input: req, system }: { system: AnyActorSystem; input: TicketRequest }) => {
+          const { input, key, pending, flags } = scope(system);
           const e = req.evidence;
           if (limits) {
             const verdict = limits.ticketAllowed(await tickets.listForUser(input.channelId, input.userId), req.caseKey);
@@ -362,8 +370,8 @@ export class Engine {
             throw err;
           }
         }),
-        listTickets: fromPromise(async ({ input: i }: { input: { ref?: string } }): Promise<{ tickets: TicketSummary[]; ref?: string }> => {
-          const { input } = scope();
+        listTickets: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { ref?: string } }): Promise<{ tickets: TicketSummary[]; ref?: string }> => {
+          const { input } = scope(system);
           const mine = await tickets.listForUser(input.channelId, input.userId);
           return {
             ref: i.ref,

@@ -1,7 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Generated, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type Generated,
+  type Migration,
+  type MigrationProvider,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations';
 import type { DbEngine } from './dialect';
@@ -151,6 +163,41 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
   };
 }
 
+/**
+ * Kysely's SQLite driver shares its one connection through a mutex that wakes
+ * every waiter on each release (each then waits again): with a few hundred
+ * turns waiting behind a transaction that is quadratic, and it was the largest
+ * allocation of a turn under load. Waiters here queue first-come, first-served
+ * and only the next one is woken, so Kysely's own mutex is never contended.
+ */
+class FifoSqliteDriver extends SqliteDriver {
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.held = true;
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
+class FifoSqliteDialect extends SqliteDialect {
+  constructor(private readonly driverConfig: SqliteDialectConfig) {
+    super(driverConfig);
+  }
+
+  override createDriver(): Driver {
+    return new FifoSqliteDriver(this.driverConfig);
+  }
+}
+
 /** Opens (creating if needed) the embedded SQLite database under dataDir and migrates it. */
 export async function openSqlite(dataDir: string): Promise<{ db: Db; file: string }> {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -160,9 +207,24 @@ export async function openSqlite(dataDir: string): Promise<{ db: Db; file: strin
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Schema>({ dialect: new FifoSqliteDialect({ database: withStatementCache(sqlite) }) });
+  sqliteHandles.set(db, sqlite);
   await migrate(db);
   return { db, file };
+}
+
+const sqliteHandles = new WeakMap<Db, Database.Database>();
+
+/**
+ * The better-sqlite3 connection under a Kysely instance from openSqlite, for
+ * the few statements on every turn's path (src/storage/state.ts), which run
+ * as prepared statements instead of through Kysely's query builder and its
+ * asynchronous connection queue. It is Kysely's own single connection: run
+ * nothing on it while Kysely has a transaction open on it (check
+ * `inTransaction`, or go through `db.connection()`).
+ */
+export function sqliteHandle(db: Db): Database.Database | undefined {
+  return sqliteHandles.get(db);
 }
 
 export { engineOf, type DbEngine } from './dialect';

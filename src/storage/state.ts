@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import type { Db } from './db';
-import { nowIso } from './db';
+import type Database from 'better-sqlite3';
+import { sql, type Transaction } from 'kysely';
+import type { Db, Schema } from './db';
+import { nowIso, sqliteHandle } from './db';
+import type { TranscriptLine } from '../tickets';
 
 /** A write was made with an eTag that is no longer current: someone else wrote first. */
 export class StaleWriteError extends Error {
@@ -15,19 +18,65 @@ export class StaleWriteError extends Error {
 /** Write with this eTag to create an item only if none exists yet (like HTTP `If-None-Match: *`). */
 export const NEW_ITEM_ETAG = '<new>';
 
+/** One turn's writes: the conversation's item, saved with compare-and-swap on `eTag`, and the transcript lines the turn added. */
+export interface TurnWrite {
+  key: string;
+  /** the item to store (without its eTag) */
+  item: object;
+  /** the eTag it was read with, NEW_ITEM_ETAG to create it, or `*` to write unconditionally */
+  eTag: string;
+  /** already redacted */
+  lines: TranscriptLine[];
+}
+
+/**
+ * What the turn engine needs from storage: read a conversation's item with its
+ * eTag, and save a turn atomically (the item and its transcript lines, both or
+ * neither), failing with StaleWriteError when the item changed since it was read.
+ */
+export interface ConversationStore {
+  read(keys: string[]): Promise<StoreItems>;
+  saveTurn(write: TurnWrite): Promise<void>;
+}
+
+/** NUL cannot be stored in PostgreSQL text (and means nothing to a reader): dropped on both engines. */
+export const storableText = (text: string) => (text.includes('\u0000') ? text.replace(/\u0000/g, '') : text);
+
+interface Pending {
+  write: TurnWrite;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * Conversation state in the database, behind botbuilder's Storage interface,
  * with a real optimistic-concurrency check: an item written with the eTag it
  * was read with only replaces that exact version. `*` or no eTag writes
  * unconditionally (the Storage contract); an eTag for an item that no longer
  * exists is stale too; NEW_ITEM_ETAG creates, and is stale if the item exists.
+ *
+ * A turn reads once and saves once (saveTurn: the item and its transcript
+ * lines together). On PostgreSQL the save is one statement, so one round
+ * trip. On SQLite every statement here is a prepared statement run on the
+ * connection directly (Kysely's query building and connection queue cost
+ * more than SQLite itself on these), and the turns that finish in the same
+ * tick of the event loop share one commit (group commit); each keeps its own
+ * compare-and-swap, and a stale one writes nothing and fails alone.
  */
-export class SqlStorage implements Storage {
-  constructor(private readonly db: Db) {}
+export class SqlStorage implements Storage, ConversationStore {
+  private readonly sqlite?: SqliteStatements;
+  private queue: Pending[] = [];
+
+  constructor(private readonly db: Db) {
+    const handle = sqliteHandle(db);
+    if (handle) this.sqlite = new SqliteStatements(db, handle);
+  }
 
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
-    const rows = await this.db.selectFrom('conversation_state').select(['key', 'etag', 'data']).where('key', 'in', keys).execute();
+    const rows = this.sqlite
+      ? await this.sqlite.run(() => keys.map((k) => this.sqlite!.get(k)).filter((r) => r !== undefined))
+      : (await sql<Row>`select key, etag, data from conversation_state where key = any(${keys}::text[])`.execute(this.db)).rows;
     const items: StoreItems = {};
     for (const r of rows) items[r.key] = { ...JSON.parse(r.data), eTag: r.etag };
     return items;
@@ -36,35 +85,25 @@ export class SqlStorage implements Storage {
   async write(changes: StoreItems): Promise<void> {
     const entries = Object.entries(changes);
     if (entries.length === 0) return;
+    const parts = entries.map(([key, item]) => {
+      const { eTag, ...rest } = (item ?? {}) as { eTag?: string };
+      return { key, item: rest, eTag: eTag ?? '*', lines: [] };
+    });
+    if (this.sqlite) {
+      const sqlite = this.sqlite;
+      const stale = await sqlite.run(() => sqlite.transaction(parts).findIndex((ok) => !ok));
+      if (stale >= 0) throw new StaleWriteError(parts[stale]!.key);
+      return;
+    }
     await this.db.transaction().execute(async (tx) => {
-      for (const [key, item] of entries) {
-        const { eTag, ...rest } = (item ?? {}) as { eTag?: string };
-        const data = JSON.stringify(rest);
-        const etag = randomUUID();
-        const now = nowIso();
-        if (eTag === NEW_ITEM_ETAG) {
-          const res = await tx
-            .insertInto('conversation_state')
-            .values({ key, etag, data, updated_at: now })
-            .onConflict((oc) => oc.column('key').doNothing())
-            .executeTakeFirst();
-          if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) throw new StaleWriteError(key);
-        } else if (eTag && eTag !== '*') {
-          const res = await tx
-            .updateTable('conversation_state')
-            .set({ data, etag, updated_at: now })
-            .where('key', '=', key)
-            .where('etag', '=', eTag)
-            .executeTakeFirst();
-          if (Number(res.numUpdatedRows) !== 1) throw new StaleWriteError(key);
-        } else {
-          await tx
-            .insertInto('conversation_state')
-            .values({ key, etag, data, updated_at: now })
-            .onConflict((oc) => oc.column('key').doUpdateSet({ data, etag, updated_at: now }))
-            .execute();
-        }
-      }
+      for (const p of parts) if (!(await putPostgres(tx, p))) throw new StaleWriteError(p.key);
+    });
+  }
+
+  saveTurn(write: TurnWrite): Promise<void> {
+    if (!this.sqlite) return saveTurnPostgres(this.db, write);
+    return new Promise<void>((resolve, reject) => {
+      if (this.queue.push({ write, resolve, reject }) === 1) setImmediate(() => void this.flush());
     });
   }
 
@@ -72,38 +111,114 @@ export class SqlStorage implements Storage {
     if (keys.length === 0) return;
     await this.db.deleteFrom('conversation_state').where('key', 'in', keys).execute();
   }
+
+  /** SQLite: every turn queued in this tick, in one transaction. */
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    const sqlite = this.sqlite!;
+    let saved: boolean[];
+    try {
+      saved = await sqlite.run(() => sqlite.transaction(batch.map((p) => p.write)));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => (saved[i] ? p.resolve() : p.reject(new StaleWriteError(p.write.key))));
+  }
 }
 
-/**
- * Changes one stored item outside a user's turn (e.g. a proactive agent
- * message noting something in the conversation's state) through the same
- * compare-and-swap as a turn: read with its eTag, change, write with that
- * eTag, and on a conflict read again and redo the change. So a proactive
- * write and a user turn on the same conversation never overwrite each other,
- * in one process or many. `change` must be a pure function of what it is
- * given (it may run more than once); return undefined to write nothing.
- * Keep the item's existing fields: spread `current` into the result.
- */
-export async function updateItem<T extends object>(
-  storage: Storage,
-  key: string,
-  change: (current: T | undefined) => T | undefined,
-  attempts = 8,
-): Promise<T | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const current = (await storage.read([key]))[key] as (T & { eTag?: string }) | undefined;
-    const { eTag, ...rest } = current ?? ({} as { eTag?: string });
-    const next = change(current ? (rest as T) : undefined);
-    if (next === undefined) return undefined;
-    try {
-      await storage.write({ [key]: { ...next, eTag: eTag ?? NEW_ITEM_ETAG } });
-      return next;
-    } catch (err) {
-      if (err instanceof StaleWriteError && attempt < attempts) {
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-        continue;
-      }
-      throw err;
-    }
+interface Row {
+  key: string;
+  etag: string;
+  data: string;
+}
+
+/** The SQLite side: prepared once, run synchronously on Kysely's own connection whenever Kysely has no transaction open on it. */
+class SqliteStatements {
+  private readonly select: Database.Statement<[string], Row>;
+  private readonly create: Database.Statement<[string, string, string, string]>;
+  private readonly update: Database.Statement<[string, string, string, string, string]>;
+  private readonly upsert: Database.Statement<[string, string, string, string]>;
+  private readonly line: Database.Statement<[string, string, string, string]>;
+  /** runs a batch of writes as one transaction: true for each one saved, false for each one stale */
+  readonly transaction: (writes: TurnWrite[]) => boolean[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly handle: Database.Database,
+  ) {
+    this.select = handle.prepare('select key, etag, data from conversation_state where key = ?');
+    this.create = handle.prepare('insert into conversation_state (key, etag, data, updated_at) values (?, ?, ?, ?) on conflict (key) do nothing');
+    this.update = handle.prepare('update conversation_state set data = ?, etag = ?, updated_at = ? where key = ? and etag = ?');
+    this.upsert = handle.prepare(
+      'insert into conversation_state (key, etag, data, updated_at) values (?, ?, ?, ?) on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at',
+    );
+    this.line = handle.prepare('insert into transcript_lines (conversation_id, at, role, text) values (?, ?, ?, ?)');
+    this.transaction = handle.transaction((writes: TurnWrite[]) => writes.map((w) => this.put(w)));
   }
+
+  get(key: string): Row | undefined {
+    return this.select.get(key);
+  }
+
+  /**
+   * Runs `fn` on the connection now, unless Kysely has a transaction open on
+   * it (a ticket being opened): then after that transaction, through Kysely's
+   * connection queue, so our statements never land inside someone else's transaction.
+   */
+  async run<T>(fn: () => T): Promise<T> {
+    if (!this.handle.inTransaction) return fn();
+    return this.db.connection().execute(async () => fn());
+  }
+
+  /** One item with its compare-and-swap, and its transcript lines if it was saved; false when it is stale. */
+  private put(w: TurnWrite): boolean {
+    const data = JSON.stringify(w.item);
+    const etag = randomUUID();
+    const now = nowIso();
+    const res =
+      w.eTag === NEW_ITEM_ETAG
+        ? this.create.run(w.key, etag, data, now)
+        : w.eTag !== '*'
+          ? this.update.run(data, etag, now, w.key, w.eTag)
+          : this.upsert.run(w.key, etag, data, now);
+    if (res.changes !== 1) return false;
+    for (const l of w.lines) this.line.run(w.key, l.at, l.role, storableText(l.text));
+    return true;
+  }
+}
+
+/** PostgreSQL: the item's statement for its eTag (returns the key when it was written). */
+function stateStatement(w: Pick<TurnWrite, 'key' | 'item' | 'eTag'>) {
+  const data = JSON.stringify(w.item);
+  const etag = randomUUID();
+  const now = nowIso();
+  if (w.eTag === NEW_ITEM_ETAG) {
+    return sql`insert into conversation_state (key, etag, data, updated_at) values (${w.key}, ${etag}, ${data}, ${now}) on conflict (key) do nothing returning key`;
+  }
+  if (w.eTag !== '*') {
+    return sql`update conversation_state set data = ${data}, etag = ${etag}, updated_at = ${now} where key = ${w.key} and etag = ${w.eTag} returning key`;
+  }
+  return sql`insert into conversation_state (key, etag, data, updated_at) values (${w.key}, ${etag}, ${data}, ${now})
+    on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at returning key`;
+}
+
+async function putPostgres(tx: Transaction<Schema>, w: Pick<TurnWrite, 'key' | 'item' | 'eTag'>): Promise<boolean> {
+  return (await stateStatement(w).execute(tx)).rows.length === 1;
+}
+
+/** PostgreSQL: the compare-and-swap and the transcript lines in one statement (atomic on its own, one round trip). */
+async function saveTurnPostgres(db: Db, w: TurnWrite): Promise<void> {
+  const { rows } = await sql<{ n: number }>`
+    with s as (${stateStatement(w)}),
+    t as (
+      insert into transcript_lines (conversation_id, at, role, text)
+      select s.key, l.at, l.role, l.text
+      from s cross join unnest(${w.lines.map((l) => l.at)}::text[], ${w.lines.map((l) => l.role)}::text[], ${w.lines.map((l) => storableText(l.text))}::text[])
+        with ordinality as l(at, role, text, n)
+      order by l.n
+    )
+    select count(*)::int as n from s`.execute(db);
+  if (rows[0]?.n !== 1) throw new StaleWriteError(w.key);
 }

@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import type { TranscriptLine } from '../tickets';
+import { storableText } from './state';
 
 /**
  * The conversation's transcript, as the ticket shows it. Only ever given
@@ -12,8 +13,7 @@ export class TranscriptLog {
     if (lines.length === 0) return;
     await this.db
       .insertInto('transcript_lines')
-      // NUL cannot be stored in PostgreSQL text (and means nothing to a reader): dropped on both engines
-      .values(lines.map((l) => ({ conversation_id: conversationKey, at: l.at, role: l.role, text: l.text.replace(/\u0000/g, '') })))
+      .values(lines.map((l) => ({ conversation_id: conversationKey, at: l.at, role: l.role, text: storableText(l.text) })))
       .execute();
   }
 

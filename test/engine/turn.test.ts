@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { Storage, StoreItems } from 'botbuilder';
 import { Engine, type TurnInput } from '../../src/engine/turn';
 import { Wording } from '../../src/engine/wording';
 import { loadKnowledge } from '../../src/knowledge';
 import { trainNlu } from '../../src/nlu';
 import { openSqlite, type Db } from '../../src/storage/db';
-import { SqlStorage } from '../../src/storage/state';
+import { SqlStorage, type ConversationStore, type TurnWrite } from '../../src/storage/state';
 import { TranscriptLog } from '../../src/storage/transcript';
 import { SqlDirectory } from '../../src/directory/sql';
 import { SqlTicketStore } from '../../src/tickets/sql';
@@ -19,14 +18,14 @@ const knowledge = loadKnowledge(path.resolve(__dirname, '../../knowledge'));
 const nlu = trainNlu(knowledge.nlu, { defaultRegion: 'US' });
 const wording = new Wording(knowledge, { platform: 'TikTok', eta: 'within a few days' });
 
-class Gate implements Storage {
+class Gate implements ConversationStore {
   beforeWrite: (() => Promise<void>) | null = null;
   failNextWrite = false;
-  constructor(private readonly inner: Storage) {}
+  constructor(private readonly inner: ConversationStore) {}
   read(keys: string[]) {
     return this.inner.read(keys);
   }
-  async write(changes: StoreItems) {
+  async saveTurn(write: TurnWrite) {
     const hook = this.beforeWrite;
     this.beforeWrite = null;
     if (hook) await hook();
@@ -34,10 +33,7 @@ class Gate implements Storage {
       this.failNextWrite = false;
       throw new Error('disk full');
     }
-    return this.inner.write(changes);
-  }
-  delete(keys: string[]) {
-    return this.inner.delete(keys);
+    return this.inner.saveTurn(write);
   }
 }
 
