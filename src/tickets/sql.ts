@@ -102,7 +102,8 @@ export class SqlTicketStore implements TicketStore {
         if (isUniqueViolation(e)) continue;
         throw e;
       }
-      return { ticket: (await this.get(ref))!, created: true };
+      // what was just written: no need to read the row back
+      return { ticket: { ...t, ref, status: 'open', assignee: null, createdAt: now, updatedAt: now }, created: true };
     }
     throw new Error('could not allocate a ticket reference');
   }

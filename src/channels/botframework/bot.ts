@@ -1,4 +1,5 @@
-import { ActivityTypes, EventFactory, TurnContext, type Activity } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import { ActivityTypes, HandoffEventNames, TurnContext, type Activity } from 'botbuilder';
 import type { Engine, HandoffInfo, TurnInput } from '../../engine/turn';
 import type { StoredConversationRef } from '../../tickets';
 import { canMaskInput } from '../capabilities';
@@ -62,17 +63,37 @@ export class ReclaimBot {
   }
 }
 
+/** the process's time zone, for handoff events (botbuilder's EventFactory asks Intl for it on every event, which is slow) */
+const LOCAL_TIMEZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** The Bot Framework handoff.initiate event, as EventFactory.createHandoffInitiation builds it, with the redacted transcript. */
 function handoffEvent(context: TurnContext, h: HandoffInfo): Partial<Activity> {
+  const a = context.activity;
   const activities = h.transcript.map(
     (l) =>
       ({
         type: ActivityTypes.Message,
         text: l.text,
         timestamp: new Date(l.at),
-        from: l.role === 'user' ? { id: context.activity.from?.id ?? 'user', name: 'user', role: 'user' } : { id: context.activity.recipient?.id ?? 'bot', name: 'bot', role: 'bot' },
+        from: l.role === 'user' ? { id: a.from?.id ?? 'user', name: 'user', role: 'user' } : { id: a.recipient?.id ?? 'bot', name: 'bot', role: 'bot' },
       }) as Activity,
   );
-  return EventFactory.createHandoffInitiation(context, { ticket: h.ref, category: h.category, priority: h.priority }, { activities });
+  return {
+    type: ActivityTypes.Event,
+    name: HandoffEventNames.InitiateHandoff,
+    value: { ticket: h.ref, category: h.category, priority: h.priority },
+    id: randomUUID(),
+    timestamp: new Date(),
+    localTimezone: LOCAL_TIMEZONE,
+    conversation: a.conversation,
+    from: a.from,
+    relatesTo: TurnContext.getConversationReference(a) as Activity['relatesTo'],
+    replyToId: a.id,
+    serviceUrl: a.serviceUrl,
+    channelId: a.channelId,
+    attachments: [{ content: { activities }, contentType: 'application/json', name: 'Transcript' }],
+    entities: [],
+  };
 }
 
 function storedRef(a: Partial<Activity>): StoredConversationRef {
