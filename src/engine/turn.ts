@@ -7,7 +7,7 @@ import type { AccountDirectory } from '../directory';
 import { Secret } from '../evidence/secret';
 import { REDACTED, redactSecrets } from '../evidence/redact';
 import type { Logger } from '../logger';
-import type { Limits } from '../limits';
+import type { Limits, MessageWindow } from '../limits';
 import type { Metrics } from '../metrics';
 import type { Nlu } from '../nlu';
 import { NEW_ITEM_ETAG, StaleWriteError, type ConversationStore } from '../storage/state';
@@ -45,6 +45,8 @@ export interface TurnOutput {
   duplicate?: boolean;
   /** the turn failed on our side; the state was left as it was */
   failed?: boolean;
+  /** refused by the messages-per-minute limit; nothing was changed */
+  limited?: boolean;
   handoff?: HandoffInfo;
 }
 
@@ -64,6 +66,8 @@ interface ConversationRecord {
   choices: { title: string; value: string }[];
   /** the replies to the last activity: a retried delivery of it gets them again (the first answer may never have arrived) */
   last?: { activityId: string; messages: OutMessage[] };
+  /** the user's messages this minute, for the abuse limit */
+  rate?: MessageWindow;
 }
 
 export interface EngineDeps {
@@ -112,8 +116,10 @@ const CONTROL_CONFIDENCE = 0.6;
 const norm = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 export class Engine {
-  /** the machine with our effects, built once: each turn's details reach the effects through turnScope */
+  /** the machine with our effects, built once: each turn's details reach the effects through turnScopes */
   private readonly machine: ReturnType<Engine['buildMachine']>;
+  /** the last turn queued on each conversation in this process (removed when it is done) */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.machine = this.buildMachine();
@@ -125,26 +131,14 @@ export class Engine {
 
   /** Runs one turn: load state, understand, step the machine, run its effects, save, and only then reply. */
   async handle(input: TurnInput): Promise<TurnOutput> {
-    const { metrics, limits } = this.deps;
+    const { metrics } = this.deps;
     const end = metrics?.turnSeconds.startTimer({ kind: input.kind });
-    const done = (out: TurnOutput, outcome: string): TurnOutput => {
-      end?.();
-      metrics?.turns.inc({ outcome });
-      return out;
-    };
-    if (limits && input.kind === 'message') {
-      const verdict = await limits.message(Engine.stateKey(input.channelId, input.conversationId)).catch((err: unknown) => {
-        // the limit store is the database: if it is down the turn will say so; do not refuse on our own fault
-        this.deps.logger.warn({ err, conversation: input.conversationId }, 'could not count the message for the rate limit');
-        return undefined;
-      });
-      if (verdict && !verdict.allowed) {
-        metrics?.limited.inc({ limit: 'messages' });
-        return done({ messages: [this.deps.wording.render({ key: 'limit.messages' })] }, 'limited');
-      }
-    }
-    const out = await this.withRetry(input, () => this.attempt(input, (snapshot, choices) => this.toEvent(input, snapshot, choices)));
-    return done(out, out.duplicate ? 'duplicate' : out.failed ? 'error' : 'ok');
+    const out = await this.oneAtATime(input, () =>
+      this.withRetry(input, () => this.attempt(input, (snapshot, choices) => this.toEvent(input, snapshot, choices), { counted: input.kind === 'message' })),
+    );
+    end?.();
+    metrics?.turns.inc({ outcome: out.duplicate ? 'duplicate' : out.failed ? 'error' : out.limited ? 'limited' : 'ok' });
+    return out;
   }
 
   /**
@@ -154,7 +148,28 @@ export class Engine {
    */
   async notify(target: ConversationTarget, event: ExternalEvent, line?: string): Promise<TurnOutput> {
     const input: TurnInput = { ...target, kind: 'message' };
-    return this.withRetry(input, () => this.attempt(input, () => ({ event, line }), 'bot'));
+    return this.oneAtATime(input, () => this.withRetry(input, () => this.attempt(input, () => ({ event, line }), { lineRole: 'bot' })));
+  }
+
+  /**
+   * Turns on one conversation run one after the other in this process, in the
+   * order they arrived: a burst of messages (a double send, a channel's
+   * retries, a flood) queues instead of racing to save and retrying. Turns in
+   * other processes are kept apart by the compare-and-swap on save.
+   */
+  private async oneAtATime<T>(input: TurnInput, run: () => Promise<T>): Promise<T> {
+    const key = Engine.stateKey(input.channelId, input.conversationId);
+    const before = this.queues.get(key);
+    const mine = (before ? before.then(run, run) : run()) as Promise<T>;
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return mine;
   }
 
   /** Retries a turn whose save found the state changed under it; our own faults are logged and told plainly. */
@@ -182,14 +197,20 @@ export class Engine {
   private async attempt(
     input: TurnInput,
     toEvent: (snapshot: DialogSnapshot, choices: ConversationRecord['choices']) => { event?: DialogEvent; line?: string; warned?: boolean },
-    lineRole: TranscriptLine['role'] = 'user',
+    { lineRole = 'user', counted = false }: { lineRole?: TranscriptLine['role']; counted?: boolean },
   ): Promise<TurnOutput> {
-    const { storage, wording } = this.deps;
+    const { storage, wording, limits } = this.deps;
     const key = Engine.stateKey(input.channelId, input.conversationId);
     const items = await storage.read([key]);
     const stored = items[key] as (ConversationRecord & { eTag?: string }) | undefined;
     if (input.activityId && stored?.seen.includes(input.activityId)) {
       return { messages: stored.last?.activityId === input.activityId ? stored.last.messages : [], duplicate: true };
+    }
+    // the user's messages per minute: past the limit, a polite answer and nothing changed (nothing said is lost: the user says it again)
+    const rate = counted && limits ? limits.countMessage(stored?.rate) : undefined;
+    if (rate && !rate.allowed) {
+      this.deps.metrics?.limited.inc({ limit: 'messages' });
+      return { messages: [wording.render({ key: 'limit.messages' })], limited: true };
     }
 
     const now = new Date().toISOString();
@@ -231,6 +252,7 @@ export class Engine {
       seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
       choices: offered,
       ...(input.activityId ? { last: { activityId: input.activityId, messages } } : {}),
+      ...(rate?.window ? { rate: rate.window } : {}),
     };
     actor.stop();
     // the eTag read (or create-only for a new conversation): a concurrent turn makes this save stale, and the turn is retried;

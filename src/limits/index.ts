@@ -24,6 +24,18 @@ export interface LimitVerdict {
   limit: number;
 }
 
+/**
+ * A conversation's messages in the current minute. It is kept in the
+ * conversation's own stored state, which every turn reads and saves anyway
+ * (with compare-and-swap, so concurrent turns in any process count exactly):
+ * the limit costs no query of its own.
+ */
+export interface MessageWindow {
+  /** minutes since the epoch */
+  minute: number;
+  count: number;
+}
+
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const SWEEP_EVERY = 500;
@@ -37,9 +49,17 @@ export class Limits {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts one message in the conversation; refused past the per-minute limit. */
-  message(conversationKey: string): Promise<LimitVerdict> {
-    return this.hit(`msg:${conversationKey}`, MINUTE, this.settings.messagesPerMinute);
+  /**
+   * Counts one message in a conversation whose window so far is `current`
+   * (from its stored state): refused past the per-minute limit. The window
+   * to store is returned (none when the limit is off).
+   */
+  countMessage(current: MessageWindow | undefined): LimitVerdict & { window?: MessageWindow } {
+    const limit = this.settings.messagesPerMinute;
+    if (limit <= 0) return { allowed: true, count: 0, limit };
+    const minute = Math.floor(this.now() / MINUTE);
+    const count = (current?.minute === minute ? current.count : 0) + 1;
+    return { allowed: count <= limit, count, limit, window: { minute, count } };
   }
 
   /** Counts one previous-password check in the conversation; refused past the limit. */

@@ -40,16 +40,21 @@ class Gate implements ConversationStore {
 let db: Db;
 let storage: Gate;
 let engine: Engine;
+/** a second engine on the same database: another process behind the load balancer */
+let other: Engine;
 let transcript: TranscriptLog;
 const logs: string[] = [];
 
 beforeEach(async () => {
+  logs.length = 0;
   ({ db } = await openSqlite(fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-engine-'))));
   storage = new Gate(new SqlStorage(db));
   transcript = new TranscriptLog(db);
   const logger = pino({ level: 'debug' }, { write: (l: string) => logs.push(l) } as never);
   const secureLinks = new SecureLinks(db, 'http://127.0.0.1:9');
-  engine = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks, logger, defaultRegion: 'US' });
+  const deps = { nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks, logger, defaultRegion: 'US' };
+  engine = new Engine(deps);
+  other = new Engine(deps);
 });
 afterEach(async () => db.destroy());
 
@@ -65,13 +70,13 @@ const turn = (conversationId: string, text: string): TurnInput => ({
   conversationRef: { channelId: 'test', serviceUrl: '', conversation: { id: conversationId }, user: { id: 'u1' }, bot: { id: 'b' } },
 });
 
-test('two turns racing on one conversation: the loser retries on the new state, no update is lost', async () => {
+test('two turns racing on one conversation in two processes: the loser retries on the new state, no update is lost', async () => {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   storage.beforeWrite = () => held; // the first turn to write waits...
   const first = engine.handle(turn('race', 'what is the weather like in paris'));
   await new Promise((r) => setTimeout(r, 20));
-  const second = await engine.handle(turn('race', 'tell me a joke about cats')); // ...while the second commits
+  const second = await other.handle(turn('race', 'tell me a joke about cats')); // ...while the other process's turn commits
   release();
   const firstOut = await first;
   const keys = [...firstOut.messages, ...second.messages].map((m) => m.key).sort();
@@ -117,4 +122,33 @@ test('a password typed in chat is kept out of the transcript and the state', asy
     expect(state).not.toContain(secret);
   }
   expect(lines).toContain('[removed]');
+});
+
+test('in one process, a burst of messages on one conversation is handled in order, one at a time: no retries, nothing lost', async () => {
+  const texts = ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip', 'skip', 'they changed my email last night'];
+  const outs = await Promise.all(texts.map((t) => engine.handle(turn('burst', t))));
+  expect(outs.some((o) => o.failed)).toBe(false);
+  expect(logs.join('')).not.toMatch(/retrying/);
+  const said = (await transcript.recent(Engine.stateKey('test', 'burst'))).filter((l) => l.role === 'user').map((l) => l.text);
+  expect(said).toEqual(texts);
+  expect(outs.at(-1)!.messages.at(-1)!.text).toContain('@sam.dances');
+});
+
+test('messages per minute are counted in the conversation state, exactly, even when two processes race', async () => {
+  const { Limits } = await import('../../src/limits');
+  let now = Date.parse('2026-11-25T10:00:05Z');
+  const limits = new Limits(db, { ticketsPerUserPerDay: 0, passwordChecksPerConversation: 0, messagesPerMinute: 6 }, () => now);
+  const limited = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks: new SecureLinks(db, 'http://127.0.0.1:9'), logger: pino({ level: 'silent' }), defaultRegion: 'US', limits });
+  const limitedOther = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks: new SecureLinks(db, 'http://127.0.0.1:9'), logger: pino({ level: 'silent' }), defaultRegion: 'US', limits });
+  // ten messages at once on one conversation, through two processes: six are handled, four get the polite refusal
+  const outs = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? limited : limitedOther).handle(turn('rate', `hello ${i}`))));
+  expect(outs.filter((o) => o.limited)).toHaveLength(4);
+  expect(outs.filter((o) => o.limited).every((o) => o.messages[0]!.key === 'limit.messages')).toBe(true);
+  expect(outs.some((o) => o.failed)).toBe(false);
+  // refused messages are not in the transcript (nothing was changed), the handled ones are
+  expect((await transcript.recent(Engine.stateKey('test', 'rate'))).filter((l) => l.role === 'user')).toHaveLength(6);
+  // the next minute, the conversation goes on; another conversation was never affected
+  expect((await limited.handle(turn('rate-other', 'hello'))).limited).toBeUndefined();
+  now += 60_000;
+  expect((await limited.handle(turn('rate', 'i forgot my password'))).limited).toBeUndefined();
 });
