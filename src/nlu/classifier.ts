@@ -133,13 +133,23 @@ export class IntentClassifier {
 
   /** Probabilities of every label, in `labels` order (the returned array is reused). */
   probabilities(text: string): Float64Array {
-    const x = this.space.vectorize(this.featurizer.features(text));
+    return this.probabilitiesOfWords(this.maskedWords(text));
+  }
+
+  /** Probabilities from {@link maskedWords} output, for callers that already have it. */
+  probabilitiesOfWords(masked: string[]): Float64Array {
+    const x = this.space.vectorize(this.featurizer.featuresOfWords(masked));
     return this.model.predict(x, this.options.temperature, this.buffer);
   }
 
   /** All labels ranked by descending confidence. */
   rank(text: string, limit = this.labels.length): IntentScore[] {
-    const p = this.probabilities(text);
+    return this.rankWords(this.maskedWords(text), limit);
+  }
+
+  /** {@link rank} from {@link maskedWords} output. */
+  rankWords(masked: string[], limit = this.labels.length): IntentScore[] {
+    const p = this.probabilitiesOfWords(masked);
     const order = this.labels.map((_, i) => i).sort((a, b) => p[b] - p[a] || a - b);
     return order.slice(0, limit).map((i) => ({ intent: this.labels[i], confidence: p[i] }));
   }

@@ -24,6 +24,8 @@ export function extractTicketRef(text: string): string | undefined {
   return m ? `RC-${m[1].toUpperCase()}` : undefined;
 }
 
+const PHONE_RUN_RE = /(?<![\p{L}\p{N}_.@])\d(?:[\s().\-/]*\d){5}/u;
+
 export function extractPhone(text: string, defaultRegion: CountryCode): string | undefined {
   // cheap pre-check: no phone number has fewer than six digits
   let digitCount = 0;
@@ -39,6 +41,9 @@ export function extractPhone(text: string, defaultRegion: CountryCode): string |
     .replace(new RegExp(TICKET_REF_RE.source, 'gi'), ' ')
     // "00 44 ..." international prefix written with zeros
     .replace(/(^|[^\d+])00(?=\s?[1-9])/g, '$1+');
+  // a phone number is a run of six or more digits (with separators) that is not part of a word:
+  // digits inside a handle or an e-mail ("kite.runner123456") need no phone-number parsing
+  if (!PHONE_RUN_RE.test(cleaned)) return undefined;
   for (const found of findPhoneNumbersInText(cleaned, { defaultCountry: defaultRegion })) {
     if (found.number.isValid()) return found.number.number;
   }

@@ -114,7 +114,12 @@ export class Featurizer {
   }
 
   features(text: string): FeatureIds {
-    let words = this.words(text);
+    return this.featuresOfWords(this.words(text));
+  }
+
+  /** Features of already normalised, masked words (from {@link words}). */
+  featuresOfWords(masked: string[]): FeatureIds {
+    let words = masked;
     if (this.corrector && this.options.typoCorrection) {
       const c = this.corrector;
       words = words.map((w) => c.correct(w));

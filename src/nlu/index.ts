@@ -147,7 +147,7 @@ function buildNlu(classifier: IntentClassifier, pairs: Map<string, [string, stri
       if (masked.some((w) => ENTITY_PLACEHOLDERS.has(w)) && masked.every((w) => ENTITY_PLACEHOLDERS.has(w) || EVIDENCE_FILLER.has(w))) {
         return nothing(text, normalized, entities);
       }
-      const raw = classifier.rank(head);
+      const raw = classifier.rankWords(masked);
       // an ambiguity group's probability is shared between its two intents
       let ranking = raw;
       let pair: [string, string] | undefined;

@@ -40,6 +40,15 @@ describe('phone', () => {
     expect(ents('+44 12').phone).toBeUndefined();
     expect(ents('where is RC-7KX2QM').phone).toBeUndefined();
     expect(ents('user12345678@example.com').phone).toBeUndefined();
+    // digits that are part of a handle are not a phone number (and are not parsed as one)
+    expect(ents('@kite.runner4155552671').phone).toBeUndefined();
+    expect(ents('my username is dancer07911123456', 'GB').phone).toBeUndefined();
+  });
+
+  it('still finds a number written right after other text', () => {
+    expect(ents('tel:+44 7911 123456').phone).toBe('+447911123456');
+    expect(ents('phone:(415) 555-2671').phone).toBe('+14155552671');
+    expect(ents('number 4155552671.').phone).toBe('+14155552671');
   });
 });
 

@@ -63,14 +63,22 @@ export class ClientCachingAuthentication extends BotFrameworkAuthentication {
   }
 
   private caching(factory: ConnectorFactory | undefined, identity: ClaimsIdentity): ConnectorFactory {
-    if (!factory) return factory as unknown as ConnectorFactory;
-    const connectors = this.connectors;
-    const who = identityKey(identity);
-    return new (class extends ConnectorFactory {
-      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        return remember(connectors, `${who}\n${serviceUrl}\n${audience ?? ''}`, () => factory.create(serviceUrl, audience));
-      }
-    })();
+    // (no factory: authentication failed upstream, and CloudAdapter reports it)
+    return factory ? new CachingConnectorFactory(factory, identity, this.connectors) : (factory as unknown as ConnectorFactory);
+  }
+}
+
+class CachingConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly identity: ClaimsIdentity,
+    private readonly cache: Map<string, Promise<ConnectorClient>>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return remember(this.cache, `${identityKey(this.identity)}\n${serviceUrl}\n${audience ?? ''}`, () => this.inner.create(serviceUrl, audience));
   }
 }
 
