@@ -2,14 +2,14 @@ import { createActor, fromPromise, waitFor, type ActorSystem, type Snapshot } fr
 
 type AnyActorSystem = ActorSystem<any>;
 import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
-import type { DialogEvent, Reply, TicketRequest, TicketSummary, Understanding } from '../../dialogs/types';
+import type { DialogEvent, Reply, TicketRequest, TicketSummary } from '../../dialogs/types';
 import type { AccountDirectory } from '../directory';
 import { Secret } from '../evidence/secret';
 import { REDACTED, redactSecrets } from '../evidence/redact';
 import type { Logger } from '../logger';
 import type { Limits, MessageWindow } from '../limits';
 import type { Metrics } from '../metrics';
-import type { Nlu } from '../nlu';
+import { OUT_OF_SCOPE, type Nlu } from '../nlu';
 import { NEW_ITEM_ETAG, StaleWriteError, type ConversationStore } from '../storage/state';
 import type { TranscriptLog } from '../storage/transcript';
 import { priorityFor, type StoredConversationRef, type TicketStore, type TranscriptLine } from '../tickets';
@@ -295,25 +295,31 @@ export class Engine {
   }
 
   private userEvent(text: string, choices: ConversationRecord['choices'], forcedChoice?: string): Extract<DialogEvent, { type: 'USER' }> {
+    const pressed = forcedChoice ?? choices.find((c) => norm(c.title) === norm(text))?.value;
+    if (pressed) {
+      // a button means exactly its value: nothing to classify. A topic or a command is that intent;
+      // "skip" and a field to change carry no intent (a stale one pressed later is not taken for a topic)
+      const command = pressed !== 'skip' && !pressed.startsWith('field:');
+      if (command) this.deps.metrics?.intents.inc({ intent: pressed });
+      return {
+        type: 'USER',
+        text,
+        intent: command ? pressed : OUT_OF_SCOPE,
+        confidence: command ? 1 : 0,
+        choice: pressed,
+        entities: pressed === 'skip' ? { skip: true } : {},
+      };
+    }
     const parsed = this.deps.nlu.parse(text);
     this.deps.metrics?.intents.inc({ intent: parsed.intent });
-    const pressed = forcedChoice ?? choices.find((c) => norm(c.title) === norm(text))?.value;
-    const u: Understanding = {
+    return {
+      type: 'USER',
+      text,
       intent: parsed.intent,
       confidence: parsed.confidence,
       ...(parsed.ambiguous ? { ambiguous: parsed.ambiguous } : {}),
       entities: { ...parsed.entities },
     };
-    if (pressed) {
-      u.choice = pressed;
-      u.ambiguous = undefined;
-      if (pressed === 'skip') u.entities.skip = true;
-      else if (!pressed.startsWith('field:')) {
-        u.intent = pressed;
-        u.confidence = 1;
-      }
-    }
-    return { type: 'USER', text, ...u };
   }
 
   /** The machine with this turn's effects plugged in. */
