@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type { Server } from 'restify';
 import { sql } from 'kysely';
 import type { CountryCode } from 'libphonenumber-js';
@@ -19,6 +19,7 @@ import { Engine } from './engine/turn';
 import { Wording } from './engine/wording';
 import { ReclaimBot } from './channels/botframework/bot';
 import { ClientCachingAuthentication } from './channels/botframework/auth';
+import { ReclaimAdapter } from './channels/botframework/adapter';
 import { createServer } from './server';
 import { SecureLinks } from './evidence/secure-link';
 import { Notifier } from './handoff/notifier';
@@ -31,7 +32,7 @@ import { mountChannelRoutes } from './channels/routes';
 export interface App {
   server: Server;
   engine: Engine;
-  adapter: CloudAdapter;
+  adapter: ReclaimAdapter;
   tickets: SqlTicketStore;
   directory: SqlDirectory;
   logger: Logger;
@@ -97,7 +98,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const bot = new ReclaimBot(engine);
 
   const auth = new ClientCachingAuthentication(new ConfigurationBotFrameworkAuthentication({ ...config.botFramework }));
-  const adapter = new CloudAdapter(auth);
+  const adapter = new ReclaimAdapter(auth);
   // Our faults: logged with context, the user told plainly; the conversation state is kept (never deleted).
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, conversation: context.activity.conversation?.id, channel: context.activity.channelId }, 'unhandled turn error');

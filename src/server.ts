@@ -1,12 +1,12 @@
 import restify, { type Request, type Response, type Server } from 'restify';
-import type { CloudAdapter } from 'botbuilder';
 import type { Logger } from './logger';
 import type { ReclaimBot } from './channels/botframework/bot';
+import type { ReclaimAdapter } from './channels/botframework/adapter';
 import type { Metrics } from './metrics';
 import { activityProblem } from './limits/input';
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  adapter: ReclaimAdapter;
   bot: ReclaimBot;
   logger: Logger;
   maxBodyBytes: number;
@@ -34,7 +34,7 @@ export function createServer(deps: ServerDeps): Server {
       res.send(400, { error: 'bad_request', message: problem });
       return;
     }
-    await adapter.process(req as never, res as never, (context) => bot.run(context));
+    await adapter.processRequest(req, res, (context) => bot.run(context));
   });
 
   if (deps.metrics) {

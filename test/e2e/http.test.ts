@@ -149,6 +149,14 @@ describe('settings', () => {
     try {
       const res = await secured.post({ ...userMessage('e2e-auth', 'hi'), serviceUrl: 'http://127.0.0.1:9', deliveryMode: 'expectReplies' });
       expect(res.status).toBe(401);
+      const forged = await secured.post(
+        { ...userMessage('e2e-auth', 'hi'), serviceUrl: 'http://127.0.0.1:9', deliveryMode: 'expectReplies' },
+        { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ.' },
+      );
+      expect(forged.status).toBe(401);
+      expect(forged.body.activities).toBeUndefined();
+      // nothing of the conversation was handled or stored
+      expect(await secured.app.db.selectFrom('conversation_state').select('key').where('key', 'like', '%e2e-auth%').execute()).toEqual([]);
     } finally {
       await secured.close();
     }
