@@ -74,8 +74,9 @@ export class SqlStorage implements Storage, ConversationStore {
 
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
-    const rows = this.sqlite
-      ? await this.sqlite.run(() => keys.map((k) => this.sqlite!.get(k)).filter((r) => r !== undefined))
+    const sqlite = this.sqlite;
+    const rows = sqlite
+      ? await sqlite.run(() => keys.map((k) => sqlite.get(k)).filter((r) => r !== undefined))
       : (await sql<Row>`select key, etag, data from conversation_state where key = any(${keys}::text[])`.execute(this.db)).rows;
     const items: StoreItems = {};
     for (const r of rows) items[r.key] = { ...JSON.parse(r.data), eTag: r.etag };
@@ -109,6 +110,7 @@ export class SqlStorage implements Storage, ConversationStore {
 
   async delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
+    this.sqlite?.forget(keys);
     await this.db.deleteFrom('conversation_state').where('key', 'in', keys).execute();
   }
 
@@ -128,6 +130,9 @@ export class SqlStorage implements Storage, ConversationStore {
   }
 }
 
+/** conversations whose last written row is kept in memory (SQLite): about 2 KB each */
+const KEPT_ROWS = 5000;
+
 interface Row {
   key: string;
   etag: string;
@@ -143,6 +148,8 @@ class SqliteStatements {
   private readonly line: Database.Statement<[string, string, string, string]>;
   /** runs a batch of writes as one transaction: true for each one saved, false for each one stale */
   readonly transaction: (writes: TurnWrite[]) => boolean[];
+  /** the rows this process wrote last, as written (flat strings: cheap to keep), least recently used first */
+  private readonly written = new Map<string, { etag: string; data: string }>();
 
   constructor(
     private readonly db: Db,
@@ -155,11 +162,38 @@ class SqliteStatements {
       'insert into conversation_state (key, etag, data, updated_at) values (?, ?, ?, ?) on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at',
     );
     this.line = handle.prepare('insert into transcript_lines (conversation_id, at, role, text) values (?, ?, ?, ?)');
-    this.transaction = handle.transaction((writes: TurnWrite[]) => writes.map((w) => this.put(w)));
+    const transaction = handle.transaction((writes: TurnWrite[]) => writes.map((w) => this.put(w)));
+    this.transaction = (writes) => {
+      try {
+        return transaction(writes);
+      } catch (err) {
+        // rolled back: what was kept for these rows may be ahead of the database
+        this.forget(writes.map((w) => w.key));
+        throw err;
+      }
+    };
   }
 
+  /**
+   * The row of a conversation, from the copy kept when this process last
+   * wrote it if there is one. SQLite is one process's database, so that copy is
+   * what is stored; if another process wrote meanwhile, the save's
+   * compare-and-swap fails, the copy is dropped, and the retried turn reads the
+   * row itself.
+   */
   get(key: string): Row | undefined {
+    const kept = this.written.get(key);
+    if (kept) {
+      // most recently used last
+      this.written.delete(key);
+      this.written.set(key, kept);
+      return { key, ...kept };
+    }
     return this.select.get(key);
+  }
+
+  forget(keys: string[]): void {
+    for (const k of keys) this.written.delete(k);
   }
 
   /**
@@ -183,8 +217,14 @@ class SqliteStatements {
         : w.eTag !== '*'
           ? this.update.run(data, etag, now, w.key, w.eTag)
           : this.upsert.run(w.key, etag, data, now);
-    if (res.changes !== 1) return false;
+    if (res.changes !== 1) {
+      this.written.delete(w.key);
+      return false;
+    }
     for (const l of w.lines) this.line.run(w.key, l.at, l.role, storableText(l.text));
+    this.written.delete(w.key);
+    this.written.set(w.key, { etag, data });
+    if (this.written.size > KEPT_ROWS) this.written.delete(this.written.keys().next().value as string);
     return true;
   }
 }

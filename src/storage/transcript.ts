@@ -1,21 +1,13 @@
 import type { Db } from './db';
 import type { TranscriptLine } from '../tickets';
-import { storableText } from './state';
 
 /**
- * The conversation's transcript, as the ticket shows it. Only ever given
- * redacted text: the engine removes passwords before a line gets here.
+ * The conversation's transcript, as the ticket shows it. The lines are saved
+ * with each turn's state (SqlStorage.saveTurn), already redacted: the engine
+ * removes passwords before a line is kept.
  */
 export class TranscriptLog {
   constructor(private readonly db: Db) {}
-
-  async append(conversationKey: string, lines: TranscriptLine[]): Promise<void> {
-    if (lines.length === 0) return;
-    await this.db
-      .insertInto('transcript_lines')
-      .values(lines.map((l) => ({ conversation_id: conversationKey, at: l.at, role: l.role, text: storableText(l.text) })))
-      .execute();
-  }
 
   /** The last `limit` lines, oldest first. */
   async recent(conversationKey: string, limit = 200): Promise<TranscriptLine[]> {

@@ -7,7 +7,7 @@ import { storageContract } from './storage.contract';
 import { directoryContract } from './directory.contract';
 import { ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
-import { transcriptContract } from './transcript.contract';
+import { conversationStoreContract } from './conversations.contract';
 import { describePg, freshSchema, PG_URL } from '../support/pg';
 
 /**
@@ -51,7 +51,7 @@ describePg('PostgreSQL stores', () => {
   });
 
   limitsContract('PostgreSQL', fresh);
-  transcriptContract('PostgreSQL', fresh);
+  conversationStoreContract('PostgreSQL', fresh);
 
   test('migrations are idempotent and safe to run from two processes at once', async () => {
     const s = await freshSchema('m');

@@ -10,7 +10,7 @@ import { storageContract } from './storage.contract';
 import { directoryContract } from './directory.contract';
 import { ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
-import { transcriptContract } from './transcript.contract';
+import { conversationStoreContract } from './conversations.contract';
 
 /** The embedded (SQLite) implementations against their contracts. */
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-sqlite-'));
@@ -38,7 +38,7 @@ const freshSqlite = async () => {
   return { db, close: () => db.destroy() };
 };
 limitsContract('SQLite', freshSqlite);
-transcriptContract('SQLite', freshSqlite);
+conversationStoreContract('SQLite', freshSqlite);
 
 test('the database keeps no plaintext demo password, only salted scrypt hashes', async () => {
   const dir = tmp();

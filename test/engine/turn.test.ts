@@ -152,3 +152,18 @@ test('messages per minute are counted in the conversation state, exactly, even w
   now += 60_000;
   expect((await limited.handle(turn('rate', 'i forgot my password'))).limited).toBeUndefined();
 });
+
+test('two processes taking turns on one conversation: each sees what the other saved (no stale copy is used)', async () => {
+  // each engine with its own storage object, as two processes on one database would be
+  const mk = () => new Engine({ nlu, wording, storage: new SqlStorage(db), tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks: new SecureLinks(db, 'http://127.0.0.1:9'), logger: pino({ level: 'silent' }), defaultRegion: 'US' });
+  const [a, b] = [mk(), mk()];
+  const texts = ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip', 'skip', 'they changed my email last night'];
+  const outs = [];
+  for (const [i, t] of texts.entries()) outs.push(await (i % 2 ? b : a).handle(turn('alternate', t)));
+  expect(outs.some((o) => o.failed)).toBe(false);
+  const summary = outs.at(-1)!.messages.map((m) => m.text).join('\n');
+  expect(summary).toContain('@sam.dances');
+  expect(summary).toContain('sam@example.com');
+  const said = (await transcript.recent(Engine.stateKey('test', 'alternate'))).filter((l) => l.role === 'user').map((l) => l.text);
+  expect(said).toEqual(texts);
+});

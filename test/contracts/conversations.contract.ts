@@ -1,0 +1,90 @@
+import type { Db } from '../../src/storage/db';
+import { NEW_ITEM_ETAG, SqlStorage, StaleWriteError } from '../../src/storage/state';
+import { TranscriptLog } from '../../src/storage/transcript';
+import type { TranscriptLine } from '../../src/tickets';
+
+/**
+ * What a turn saves: the conversation's state (compare-and-swap on its eTag)
+ * and the transcript lines the turn added, both or neither; on every engine.
+ */
+export function conversationStoreContract(name: string, make: () => Promise<{ db: Db; close(): Promise<void> }>) {
+  describe(`conversation store contract (saveTurn + transcript): ${name}`, () => {
+    let db: Db;
+    let close: () => Promise<void>;
+    let store: SqlStorage;
+    let log: TranscriptLog;
+    beforeEach(async () => {
+      ({ db, close } = await make());
+      store = new SqlStorage(db);
+      log = new TranscriptLog(db);
+    });
+    afterEach(async () => close());
+
+    const at = '2026-11-25T10:00:00.000Z';
+    const lines = (...texts: string[]): TranscriptLine[] => texts.map((text, i) => ({ at, role: i % 2 ? 'bot' : 'user', text }));
+    const texts = async (key: string, limit?: number) => (await log.recent(key, limit)).map((l) => l.text);
+
+    test('a turn creates the state and its lines; the next turn, with the eTag read, replaces the state and adds its lines', async () => {
+      await store.saveTurn({ key: 'c/1', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: lines('hi', 'hello there') });
+      const first = (await store.read(['c/1']))['c/1'];
+      expect(first).toMatchObject({ n: 1 });
+      await store.saveTurn({ key: 'c/1', item: { n: 2 }, eTag: first.eTag, lines: lines('i forgot my password', 'You can reset it yourself') });
+      const second = (await store.read(['c/1']))['c/1'];
+      expect(second.n).toBe(2);
+      expect(second.eTag).not.toBe(first.eTag);
+      expect(await texts('c/1')).toEqual(['hi', 'hello there', 'i forgot my password', 'You can reset it yourself']);
+      expect(await texts('c/1', 1)).toEqual(['You can reset it yourself']);
+      expect(await log.recent('c/none')).toEqual([]);
+    });
+
+    test('a stale turn fails with StaleWriteError and saves nothing: neither its state nor its lines', async () => {
+      await store.saveTurn({ key: 'c/s', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: lines('one') });
+      const read = (await store.read(['c/s']))['c/s'];
+      await store.saveTurn({ key: 'c/s', item: { n: 2 }, eTag: read.eTag, lines: lines('two') });
+      await expect(store.saveTurn({ key: 'c/s', item: { n: 3 }, eTag: read.eTag, lines: lines('three') })).rejects.toBeInstanceOf(StaleWriteError);
+      await expect(store.saveTurn({ key: 'c/s', item: { n: 4 }, eTag: NEW_ITEM_ETAG, lines: lines('four') })).rejects.toBeInstanceOf(StaleWriteError);
+      expect((await store.read(['c/s']))['c/s'].n).toBe(2);
+      expect(await texts('c/s')).toEqual(['one', 'two']);
+    });
+
+    test('of concurrent turns saved with the same eTag, exactly one is saved, with its lines only', async () => {
+      await store.saveTurn({ key: 'c/r', item: { n: 0 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      const base = (await store.read(['c/r']))['c/r'];
+      const results = await Promise.allSettled([1, 2, 3, 4].map((n) => store.saveTurn({ key: 'c/r', item: { n }, eTag: base.eTag, lines: lines(`turn ${n}`) })));
+      const won = results.findIndex((r) => r.status === 'fulfilled');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof StaleWriteError)).toBe(true);
+      expect((await store.read(['c/r']))['c/r'].n).toBe(won + 1);
+      expect(await texts('c/r')).toEqual([`turn ${won + 1}`]);
+    });
+
+    test('turns of different conversations saved together do not affect each other; a stale one fails alone', async () => {
+      await store.saveTurn({ key: 'c/a', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      const results = await Promise.allSettled([
+        store.saveTurn({ key: 'c/a', item: { n: 2 }, eTag: 'not-the-etag', lines: lines('stale') }),
+        store.saveTurn({ key: 'c/b', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: lines('fresh') }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+      expect(await texts('c/a')).toEqual([]);
+      expect(await texts('c/b')).toEqual(['fresh']);
+    });
+
+    test('a write by another instance (another process) is seen: the copy this one kept is not used once it is stale', async () => {
+      const other = new SqlStorage(db);
+      await store.saveTurn({ key: 'c/o', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      const theirs = (await other.read(['c/o']))['c/o'];
+      await other.saveTurn({ key: 'c/o', item: { n: 2 }, eTag: theirs.eTag, lines: lines('from the other process') });
+      const mine = (await store.read(['c/o']))['c/o'];
+      // this instance may still answer from its own copy, but saving on it is refused ...
+      if (mine.n === 1) await expect(store.saveTurn({ key: 'c/o', item: { n: 3 }, eTag: mine.eTag, lines: [] })).rejects.toBeInstanceOf(StaleWriteError);
+      // ... and then it reads what the other one saved
+      expect((await store.read(['c/o']))['c/o'].n).toBe(2);
+    });
+
+    test('keeps unicode and long text intact; drops NUL characters (PostgreSQL text cannot hold them)', async () => {
+      const text = `héllo 👋 ${'x'.repeat(4000)} 中文 \u0001`;
+      await store.saveTurn({ key: 'c/u', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [{ at, role: 'user', text: `${text}\u0000!` }] });
+      expect(await log.recent('c/u')).toEqual([{ at, role: 'user', text: `${text}!` }]);
+    });
+  });
+}
