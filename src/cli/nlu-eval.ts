@@ -10,6 +10,7 @@ import { DEFAULT_OOS_THRESHOLD, OUT_OF_SCOPE, trainNlu, type Lexicon, type NluTr
 import { evaluatePredictions, stratifiedKFold, type EvaluationReport } from '../nlu/evaluate';
 import { JsonlError, parseLabelledJsonl, type LabelledExample } from '../nlu/jsonl';
 import { UsageError, type CliIO } from './reclaim';
+import { ROOT } from '../paths';
 
 export const USAGE = `Usage: reclaim nlu eval [--test FILE | --folds K] [--train FILE] [options]
 
@@ -84,7 +85,7 @@ function defaultKnowledgeDir(): string {
   if (fromEnv && fromEnv.trim()) return path.resolve(fromEnv);
   const local = path.resolve('knowledge');
   if (fs.existsSync(path.join(local, 'nlu'))) return local;
-  return path.resolve(__dirname, '../../knowledge');
+  return path.join(ROOT, 'knowledge');
 }
 
 function num(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {

@@ -7,6 +7,7 @@
  * so `reclaim --help` stays fast and one broken command cannot break the others.
  */
 import path from 'node:path';
+import { ROOT } from '../paths';
 
 export interface CliIO {
   out(text: string): void;
@@ -70,7 +71,7 @@ export async function main(args: string[], io: CliIO = stdio): Promise<number> {
   }
   if (args[0] === '--version' || args[0] === '-v') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    io.out(String(require(path.join(__dirname, '../../package.json')).version));
+    io.out(String(require(path.join(ROOT, 'package.json')).version));
     return 0;
   }
   const found = findCommand(args);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadDotEnv } from '../app';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { teamsPackage } from '../channels/teams/package';
+import { ROOT } from '../paths';
 
 export interface TeamsPackageIO {
   out(text: string): void;
@@ -25,7 +26,7 @@ Needs MicrosoftAppId (the Azure Bot's app id); see docs/channels.md.`;
 /** Writes the package; returns the path written. */
 export function writeTeamsPackage(config: Config, out: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const version = String(require(path.join(__dirname, '../../package.json')).version);
+  const version = String(require(path.join(ROOT, 'package.json')).version);
   const file = path.resolve(out);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, teamsPackage(config, version));

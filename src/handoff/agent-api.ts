@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Logger } from '../logger';
 import { FINAL_STATUSES, PRIORITY_ORDER, TicketNotFoundError, TicketTransitionError, type Ticket, type TicketStatus, type TicketStore } from '../tickets';
 import type { AgentAction, Handoff } from './service';
+import { ROOT } from '../paths';
 
 export interface AgentApiDeps {
   tickets: TicketStore;
@@ -125,7 +126,7 @@ export function mountAgentApi(server: Server, deps: AgentApiDeps): void {
     });
   }
 
-  const page = fs.readFileSync(path.join(__dirname, 'console.html'), 'utf8');
+  const page = fs.readFileSync(path.join(ROOT, 'src/handoff/console.html'), 'utf8');
   server.get('/agent', (_req: Request, res: Response, next: () => void) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");

@@ -14,9 +14,10 @@ import { IntentClassifier, type LabelledText } from './classifier';
 import { crossValidate, evaluatePredictions } from './evaluate';
 import { DEFAULT_OOS_THRESHOLD, OUT_OF_SCOPE, trainNlu } from './index';
 import type { Lexicon, ModelOptions, NluTrainingData } from './types';
+import { ROOT } from '../paths';
 
 const DATA_DIR = process.env.NLU_BENCH_DIR ?? '/work/shared/datasets/jsonl';
-const KNOWLEDGE_DIR = path.resolve(__dirname, '../../knowledge/nlu');
+const KNOWLEDGE_DIR = path.join(ROOT, 'knowledge/nlu');
 /** CLINC150: largest in-scope accuracy loss (on val) accepted when choosing the OOS threshold. */
 const MAX_DROP = Number(process.env.NLU_BENCH_MAX_DROP ?? 0.005);
 

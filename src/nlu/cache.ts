@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MODEL_FORMAT, restoreNlu, trainNlu, type NluModel, type TrainedNlu } from './index';
 import type { NluOptions, NluTrainingData } from './types';
+import { ROOT } from '../paths';
 
 export interface CachedNluResult {
   nlu: TrainedNlu;
@@ -21,12 +22,13 @@ export interface CachedNluResult {
 }
 
 let codeHash: string | undefined;
-/** Hash of this directory's sources: a code change invalidates cached models. */
+/** Hash of the NLU's sources (src/nlu, also when running compiled): a code change invalidates cached models. */
 function nluCodeHash(): string {
   if (codeHash) return codeHash;
   const h = createHash('sha256');
-  for (const f of fs.readdirSync(__dirname).filter((x) => /\.[cm]?[jt]s$/.test(x)).sort()) {
-    h.update(f).update('\0').update(fs.readFileSync(path.join(__dirname, f))).update('\0');
+  const dir = path.join(ROOT, 'src', 'nlu');
+  for (const f of fs.readdirSync(dir).filter((x) => /\.ts$/.test(x)).sort()) {
+    h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f))).update('\0');
   }
   return (codeHash = h.digest('hex'));
 }

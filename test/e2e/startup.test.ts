@@ -18,7 +18,7 @@ function freePort(): Promise<number> {
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
-  // its own process group, so a signal reaches npm, tsx and node alike, as in a container or a terminal
+  // its own process group, so a signal reaches npm and node alike, as in a container or a terminal
   const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -67,4 +67,16 @@ test('a broken knowledge file stops start-up, naming the file, the path and the 
   expect(await exited).toBe(1);
   expect(output()).toMatch(/guides\.yml/);
   expect(output()).toMatch(/guides\.login_error\.title/);
+}, 20_000);
+
+test('npm start runs the compiled sources (dist/), rebuilt only when a source changed', async () => {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, ['bin/build.js'], { cwd: ROOT });
+  const entry = path.join(ROOT, 'dist/src/index.js');
+  const built = fs.statSync(entry).mtimeMs;
+  // compiled JavaScript, not TypeScript: no type annotations left
+  expect(fs.readFileSync(path.join(ROOT, 'dist/src/engine/turn.js'), 'utf8')).not.toMatch(/: TurnInput\b/);
+  execFileSync(process.execPath, ['bin/build.js'], { cwd: ROOT });
+  expect(fs.statSync(entry).mtimeMs).toBe(built);
+  expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts).toMatchObject({ prestart: 'node bin/build.js', start: expect.stringContaining('dist/src/index.js') });
 }, 20_000);

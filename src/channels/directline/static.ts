@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
+import { ROOT } from '../../paths';
 
 /** The web chat page and its scripts, from `public/` and the installed botframework-webchat package (no CDN). */
-export function mountWebChatPage(server: Server, publicDir = path.resolve(__dirname, '../../../public')): void {
+export function mountWebChatPage(server: Server, publicDir = path.join(ROOT, 'public')): void {
   const bundle = findWebChatBundle();
   const file = (name: string, type: string, cache = 'no-cache') => async (_req: Request, res: Response) => {
     const body = await fs.promises.readFile(name);
