@@ -67,6 +67,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     databaseUrl: config.database.url,
     schema: config.database.schema,
     poolSize: config.database.poolSize,
+    sqliteCacheMb: config.database.sqliteCacheMb,
     onConnectionError: (err) => logger.warn({ err }, 'a database connection broke; the next query opens a new one'),
   });
   const { db } = opened;

@@ -49,6 +49,7 @@ export const configSchema = z.object({
     z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL schema name (letters, digits, _)').optional(),
   ),
   DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
+  SQLITE_CACHE_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(4096).default(32)),
   LIMIT_TICKETS_PER_USER_PER_DAY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(5)),
   LIMIT_PASSWORD_CHECKS_PER_CONVERSATION: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10)),
   LIMIT_MESSAGES_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(30)),
@@ -103,7 +104,7 @@ export interface Config {
   maxBodyBytes: number;
   demoDirectory: boolean;
   /** PostgreSQL for every store when set; otherwise the embedded SQLite database under dataDir */
-  database: { url?: string; schema?: string; poolSize: number };
+  database: { url?: string; schema?: string; poolSize: number; sqliteCacheMb: number };
   /** abuse limits; 0 turns one off */
   limits: { ticketsPerUserPerDay: number; passwordChecksPerConversation: number; messagesPerMinute: number };
   /** GET /metrics (Prometheus) */
@@ -173,7 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     maxBodyBytes: c.MAX_BODY_BYTES,
     demoDirectory: c.DEMO_DIRECTORY === 'on',
-    database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: c.DATABASE_POOL_SIZE },
+    database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: c.DATABASE_POOL_SIZE, sqliteCacheMb: c.SQLITE_CACHE_MB },
     limits: {
       ticketsPerUserPerDay: c.LIMIT_TICKETS_PER_USER_PER_DAY,
       passwordChecksPerConversation: c.LIMIT_PASSWORD_CHECKS_PER_CONVERSATION,

@@ -1,22 +1,36 @@
 /**
  * npm run bench:load — the cost of a turn, measured against the floor.
  *
- * Reclaim (real process, SQLite by default) and a minimal echo bot on the
- * same restify + botbuilder stack, under the same load from this process:
- *  1. closed loop: N concurrent simulated conversations over HTTP with
- *     deliveryMode expectReplies (a hacked-account case to its ticket, then a new conversation);
- *  2. open loop: a steady R turns/s offered, latency measured from the
- *     scheduled send time (no coordinated omission);
- *  3. memory: RSS idle and after, stored state per conversation, and the same
- *     closed loop again after filling the database with 100,000 conversations;
- *  4. with PostgreSQL (PG_BENCH_URL, default the local server; skipped if none
- *     answers): two Reclaim processes on one schema, round-robin.
- * Everything goes to 127.0.0.1 and is bounded in time. Figures only: nothing asserted.
+ * Every server runs as `npm start` runs it (compiled JavaScript, no transpiler),
+ * on 127.0.0.1, loaded from this process:
  *
- * Settings (env): BENCH_CONCURRENCY (200), BENCH_SECONDS (8), BENCH_RATE (200),
- * BENCH_FILL (100000), PG_BENCH_URL.
+ *  1. Closed loop, interleaved: 200 concurrent simulated conversations per
+ *     server (a hacked-account case to its ticket, then a new conversation,
+ *     over /api/messages with deliveryMode expectReplies). The servers take
+ *     turns in short slices (1.5 s), round after round, so the machine's drift
+ *     (other tenants, CPU frequency) falls on all of them alike; CPU per turn
+ *     is each server's own CPU time (from /proc) during its slices.
+ *       - the echo bot: stock restify + botbuilder (bench/load/echo-bot.ts), the floor;
+ *       - the echo bot on Reclaim's HTTP entry (cached Bot Framework clients,
+ *         processActivity without CloudAdapter.process's zod checks): the floor
+ *         of Reclaim's own stack, so what the bot itself costs can be read too;
+ *       - Reclaim on SQLite (one process);
+ *       - Reclaim on PostgreSQL, two processes on one schema, requests
+ *         alternating between them (skipped when no server answers).
+ *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
+ *     scheduled send time (no coordinated omission).
+ *  3. Memory: RSS idle (before any load), after the runs, and the peak
+ *     (VmHWM); stored state per conversation.
+ *  4. 100,000 stored conversations: a second SQLite Reclaim whose database holds
+ *     100,000 conversations, interleaved with the first (a few thousand stored)
+ *     at 50 concurrent conversations.
+ *
+ * Figures only: nothing is asserted (tests never time anything).
+ * Settings (env): BENCH_CONCURRENCY (200), BENCH_ROUNDS (8), BENCH_SLICE_MS (1500),
+ * BENCH_SECONDS (8, open loop), BENCH_RATE (200), BENCH_FILL (100000),
+ * PG_BENCH_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_JSON (write the figures there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -24,10 +38,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { buildSync } from 'esbuild';
 import pg from 'pg';
 
 const ROOT = path.resolve(__dirname, '../..');
 const C = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 1500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const FILL = Number(process.env.BENCH_FILL ?? 100_000);
@@ -49,13 +66,15 @@ function freePort(): Promise<number> {
 interface Proc {
   name: string;
   url: string;
+  pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function start(name: string, args: string[], env: Record<string, string>, port: number): Promise<Proc> {
+/** Starts `node <script>` (compiled JavaScript) and waits for /healthz. */
+async function start(name: string, script: string, args: string[], env: Record<string, string>, port: number): Promise<Proc> {
   const log = fs.openSync(path.join(os.tmpdir(), `reclaim-bench-${name}-${process.pid}.log`), 'w');
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--require', 'tsx/cjs', ...args], {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', log, log],
@@ -63,15 +82,15 @@ async function start(name: string, args: string[], env: Record<string, string>, 
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited during start-up`);
+    if (child.exitCode !== null) throw new Error(`${name} exited during start-up (see ${os.tmpdir()}/reclaim-bench-${name}-${process.pid}.log)`);
     if (Date.now() - t0 > 60_000) throw new Error(`${name} not ready after 60 s`);
-    const ok = await get(url, '/healthz').then((r) => r.status === 200, () => false);
-    if (ok) break;
+    if (await get(url, '/healthz').then((r) => r === 200, () => false)) break;
     await sleep(100);
   }
   return {
     name,
     url,
+    pid: child.pid!,
     child,
     stop: () =>
       new Promise((resolve) => {
@@ -83,21 +102,20 @@ async function start(name: string, args: string[], env: Record<string, string>, 
   };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4096 });
 
-function get(url: string, p: string): Promise<{ status: number; body: string }> {
+function get(url: string, p: string): Promise<number> {
   return new Promise((resolve, reject) => {
     http
       .get(new URL(p, url), { agent }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
       })
       .on('error', reject);
   });
 }
 
-function post(url: string, body: string): Promise<number> {
+function postOnce(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL('/api/messages', url), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
@@ -108,11 +126,25 @@ function post(url: string, body: string): Promise<number> {
   });
 }
 
-/** CPU seconds (user + system) and RSS of a process, from /proc. */
-function procStat(pid: number): { cpu: number; rss: number } {
+/** A kept-alive socket the server closed while its target waited for its slice is retried once on a new one. */
+async function post(url: string, body: string): Promise<number> {
+  try {
+    return await postOnce(url, body);
+  } catch {
+    return postOnce(url, body).catch(() => 0);
+  }
+}
+
+/** CPU seconds (user + system) of a process, from /proc. */
+function cpuOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: Number(f[21]) * PAGE };
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+function memOf(pid: number): { rss: number; peak: number } {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
 const SCRIPT = [
@@ -158,52 +190,80 @@ class Conversation {
   }
 }
 
-interface Result {
+/** What is loaded: one server, or several taking requests in turn (the PostgreSQL pair). */
+interface Target {
   label: string;
+  procs: Proc[];
+  convs: Conversation[];
   turns: number;
   errors: number;
+  cpu: number;
   seconds: number;
   latencies: number[];
-  cpuPerTurnMs: number;
-  offered?: number;
 }
+const target = (label: string, procs: Proc[], concurrency: number): Target => ({
+  label,
+  procs,
+  convs: Array.from({ length: concurrency }, () => new Conversation()),
+  turns: 0,
+  errors: 0,
+  cpu: 0,
+  seconds: 0,
+  latencies: [],
+});
 
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-
-async function closedLoop(label: string, urls: string[], pids: number[], concurrency: number, seconds: number): Promise<Result> {
-  const convs = Array.from({ length: concurrency }, () => new Conversation());
-  // warm-up
-  const warmEnd = Date.now() + 1500;
-  await Promise.all(convs.map(async (c, i) => { while (Date.now() < warmEnd) await post(urls[i % urls.length]!, c.body()).catch(() => 0); }));
-  const cpu0 = pids.map((p) => procStat(p).cpu);
-  const latencies: number[] = [];
-  let errors = 0;
+/**
+ * One closed-loop slice on a target: every conversation sends its next message as soon as it has the answer.
+ * First its connections are opened again (a server closes kept-alive connections idle for 5 s, as the
+ * others' slices last), so the slice measures turns, not reconnecting.
+ */
+async function slice(t: Target, ms: number, record: boolean): Promise<void> {
+  await Promise.all(t.convs.map((_, i) => get(t.procs[i % t.procs.length]!.url, '/healthz').catch(() => get(t.procs[i % t.procs.length]!.url, '/healthz'))));
+  const cpu0 = t.procs.map((p) => cpuOf(p.pid));
   let rr = 0;
+  const lat: number[] = [];
+  let errors = 0;
   const t0 = performance.now();
-  const end = Date.now() + seconds * 1000;
+  const end = Date.now() + ms;
   await Promise.all(
-    convs.map(async (c) => {
+    t.convs.map(async (c) => {
       while (Date.now() < end) {
         const s = performance.now();
-        const status = await post(urls[rr++ % urls.length]!, c.body()).catch(() => 0);
+        const status = await post(t.procs[rr++ % t.procs.length]!.url, c.body());
         if (status !== 200) errors++;
-        latencies.push(performance.now() - s);
+        lat.push(performance.now() - s);
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = pids.reduce((sum, p, i) => sum + procStat(p).cpu - cpu0[i]!, 0);
-  return { label, turns: latencies.length, errors, seconds: elapsed, latencies, cpuPerTurnMs: (cpu * 1000) / latencies.length };
+  const seconds = (performance.now() - t0) / 1000;
+  await sleep(150); // the slice's last saves finish on the server side
+  if (!record) return;
+  t.cpu += t.procs.reduce((sum, p, i) => sum + cpuOf(p.pid) - cpu0[i]!, 0);
+  t.turns += lat.length;
+  t.errors += errors;
+  t.seconds += seconds;
+  t.latencies.push(...lat);
 }
 
-async function openLoop(label: string, urls: string[], pids: number[], rate: number, seconds: number): Promise<Result> {
+/** Round after round, each target in turn; the first two rounds warm up and are not counted. */
+async function interleaved(targets: Target[], rounds: number): Promise<void> {
+  for (let r = 0; r < rounds + 2; r++) {
+    for (const t of r % 2 ? [...targets].reverse() : targets) await slice(t, SLICE_MS, r >= 2);
+  }
+}
+
+interface OpenResult {
+  label: string;
+  turns: number;
+  errors: number;
+  latencies: number[];
+  cpu: number;
+}
+
+async function openLoop(label: string, procs: Proc[], rate: number, seconds: number): Promise<OpenResult> {
   const convs = Array.from({ length: Math.max(50, rate) }, () => new Conversation());
   const busy = new Set<Conversation>();
-  const cpu0 = pids.map((p) => procStat(p).cpu);
+  const cpu0 = procs.map((p) => cpuOf(p.pid));
   const latencies: number[] = [];
   let errors = 0;
   const total = rate * seconds;
@@ -214,43 +274,49 @@ async function openLoop(label: string, urls: string[], pids: number[], rate: num
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     // a conversation sends its next message only after its previous answer (a person waits for the bot)
-    const c = convs.find((x) => !busy.has(x)) ?? new Conversation();
-    if (!convs.includes(c)) convs.push(c);
-    busy.add(c);
+    let c = convs.find((x) => !busy.has(x));
+    if (!c) convs.push((c = new Conversation()));
+    const conv = c;
+    busy.add(conv);
     inflight.push(
-      post(urls[i % urls.length]!, c.body())
+      post(procs[i % procs.length]!.url, conv.body())
         .then((status) => {
           if (status !== 200) errors++;
-        }, () => void errors++)
+        })
         .finally(() => {
           latencies.push(performance.now() - due);
-          busy.delete(c);
+          busy.delete(conv);
         }),
     );
   }
   await Promise.all(inflight);
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = pids.reduce((sum, p, i) => sum + procStat(p).cpu - cpu0[i]!, 0);
-  return { label, turns: latencies.length, errors, seconds: elapsed, latencies, cpuPerTurnMs: (cpu * 1000) / latencies.length, offered: rate };
+  const cpu = procs.reduce((sum, p, i) => sum + cpuOf(p.pid) - cpu0[i]!, 0);
+  return { label, turns: latencies.length, errors, latencies, cpu };
 }
 
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+const cpuPerTurn = (t: { cpu: number; turns: number }) => (t.cpu * 1000) / t.turns;
 
-function row(r: Result): string {
+function row(label: string, turns: number, perSecond: number, lat: number[], cpuMs: number, errors: number): string {
   return [
-    r.label.padEnd(44),
-    String(r.turns).padStart(7),
-    f1(r.turns / r.seconds).padStart(8),
-    f1(pct(r.latencies, 50)).padStart(7),
-    f1(pct(r.latencies, 95)).padStart(7),
-    f1(pct(r.latencies, 99)).padStart(7),
-    f2(r.cpuPerTurnMs).padStart(8),
-    String(r.errors).padStart(6),
+    label.padEnd(46),
+    String(turns).padStart(7),
+    f1(perSecond).padStart(8),
+    f1(pct(lat, 50)).padStart(7),
+    f1(pct(lat, 95)).padStart(7),
+    f1(pct(lat, 99)).padStart(7),
+    f2(cpuMs).padStart(8),
+    String(errors).padStart(6),
   ].join(' ');
 }
-const HEADER = `${'run'.padEnd(44)} ${'turns'.padStart(7)} ${'turns/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU ms/t'.padStart(8)} ${'errors'.padStart(6)}`;
+const HEADER = `${'run'.padEnd(46)} ${'turns'.padStart(7)} ${'turns/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU ms/t'.padStart(8)} ${'errors'.padStart(6)}`;
 
 async function pgAvailable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
@@ -264,115 +330,202 @@ async function pgAvailable(): Promise<boolean> {
   }
 }
 
-async function main() {
-  console.log(`bench:load on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; concurrency ${C}, ${SECONDS} s per run, open loop ${RATE} turns/s`);
-  console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on this machine skews every figure)\n`);
-  const results: Result[] = [];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-'));
-  const reclaimEnv = (port: number, extra: Record<string, string> = {}) => ({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
-    LOG_LEVEL: 'warn',
-    // the simulated users type faster than people; the bench measures turns, not the abuse limits
-    LIMIT_MESSAGES_PER_MINUTE: '0',
-    LIMIT_TICKETS_PER_USER_PER_DAY: '0',
-    ...extra,
-  });
-
-  const echoPort = await freePort();
-  const echo = await start('echo', ['bench/load/echo-bot.ts', String(echoPort)], {}, echoPort);
-  const rPort = await freePort();
-  const reclaim = await start('reclaim', ['src/index.ts'], reclaimEnv(rPort), rPort);
-  await sleep(1000);
-  const echoIdle = procStat(echo.child.pid!).rss;
-  const reclaimIdle = procStat(reclaim.child.pid!).rss;
-
-  results.push(await closedLoop(`echo bot, closed loop, ${C} conversations`, [echo.url], [echo.child.pid!], C, SECONDS));
-  results.push(await closedLoop(`Reclaim SQLite, closed loop, ${C} conversations`, [reclaim.url], [reclaim.child.pid!], C, SECONDS));
-  results.push(await openLoop(`echo bot, open loop, ${RATE} turns/s offered`, [echo.url], [echo.child.pid!], RATE, SECONDS));
-  results.push(await openLoop(`Reclaim SQLite, open loop, ${RATE} turns/s`, [reclaim.url], [reclaim.child.pid!], RATE, SECONDS));
-  const echoAfter = procStat(echo.child.pid!).rss;
-  const reclaimAfter = procStat(reclaim.child.pid!).rss;
-
-  // stored state per conversation
-  const file = path.join(dataDir, 'reclaim.sqlite');
-  const sdb = new Database(file);
-  sdb.pragma('busy_timeout = 10000');
-  const st = sdb.prepare('select count(*) as n, avg(length(data) + length(key) + length(etag) + length(updated_at)) as avg from conversation_state').get() as { n: number; avg: number };
-  const tl = sdb.prepare('select count(distinct conversation_id) as convs, sum(length(text) + length(at) + length(role) + length(conversation_id)) as bytes from transcript_lines').get() as { convs: number; bytes: number };
-  const before = await closedLoop(`Reclaim SQLite, 50 conversations, ${st.n} stored`, [reclaim.url], [reclaim.child.pid!], 50, Math.min(SECONDS, 5));
-  results.push(before);
-  // fill to 100,000 stored conversations, copies of real ones under new keys
-  const sample = sdb.prepare('select data, etag, updated_at from conversation_state limit 1').get() as { data: string; etag: string; updated_at: string };
-  const ins = sdb.prepare('insert or ignore into conversation_state (key, etag, data, updated_at) values (?, ?, ?, ?)');
-  const tFill = performance.now();
-  const need = Math.max(0, FILL - st.n);
-  for (let done = 0; done < need; ) {
-    const batch = Math.min(5000, need - done);
-    sdb.transaction(() => {
+/** Fills a stopped Reclaim's SQLite database with copies of a real conversation state, under new keys. */
+function fill(file: string, sample: { data: string; etag: string; updated_at: string }, n: number): number {
+  const db = new Database(file);
+  const ins = db.prepare('insert or ignore into conversation_state (key, etag, data, updated_at) values (?, ?, ?, ?)');
+  for (let done = 0; done < n; ) {
+    const batch = Math.min(10_000, n - done);
+    db.transaction(() => {
       for (let i = 0; i < batch; i++) ins.run(`conversation/webchat/fill-${runId}-${done + i}`, sample.etag, sample.data, sample.updated_at);
     })();
     done += batch;
   }
-  const filled = (sdb.prepare('select count(*) as n from conversation_state').get() as { n: number }).n;
-  const fillS = (performance.now() - tFill) / 1000;
-  sdb.close();
-  const after = await closedLoop(`Reclaim SQLite, 50 conversations, ${filled} stored`, [reclaim.url], [reclaim.child.pid!], 50, Math.min(SECONDS, 5));
-  results.push(after);
-  const dbBytes = fs.statSync(file).size;
+  const count = (db.prepare('select count(*) as n from conversation_state').get() as { n: number }).n;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return count;
+}
 
-  await reclaim.stop();
-  await echo.stop();
+async function main() {
+  console.log(
+    `bench:load on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; ` +
+      `${C} conversations per server, ${ROUNDS} interleaved rounds of ${SLICE_MS} ms slices; open loop ${RATE} turns/s for ${SECONDS} s`,
+  );
+  console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
-  // PostgreSQL: two processes on one schema
+  // as npm start runs it: compiled, no transpiler in the process (the echo bots likewise)
+  execFileSync(process.execPath, ['bin/build.js'], { cwd: ROOT });
+  buildSync({
+    absWorkingDir: ROOT,
+    entryPoints: ['bench/load/echo-bot.ts'],
+    // beside dist/src, so its imports of src/ find the compiled files
+    outdir: path.join(ROOT, 'dist'),
+    outbase: ROOT,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  const echoScript = path.join(ROOT, 'dist', 'bench', 'load', 'echo-bot.js');
+  const reclaimScript = path.join(ROOT, 'dist', 'src', 'index.js');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-'));
+  const reclaimEnv = (port: number, extra: Record<string, string> = {}) => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: path.join(dataDir, 'sqlite'),
+    KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
+    LOG_LEVEL: 'warn',
+    // the abuse limits at their defaults (30 messages a minute per conversation; the simulated
+    // conversations send 7); each simulated user opens one ticket, under the daily limit of 5
+    ...extra,
+  });
+
+  const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+  const echo = await start('echo', echoScript, [String(ports[0])], {}, ports[0]!);
+  const echoLean = await start('echo-lean', echoScript, [String(ports[1]), 'lean'], {}, ports[1]!);
+  const reclaim = await start('reclaim', reclaimScript, [], reclaimEnv(ports[2]!), ports[2]!);
+  const procs = [echo, echoLean, reclaim];
+
+  let pgProcs: Proc[] = [];
+  let pgSchema = '';
+  let admin: pg.Client | undefined;
   let pgNote = '';
-  let pgRss: number[] = [];
   if (await pgAvailable()) {
-    const schema = `reclaim_bench_${process.pid}_${runId}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
+    pgSchema = `reclaim_bench_${process.pid}_${runId}`;
+    admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
-    await admin.query(`create schema "${schema}"`);
-    try {
-      const ports = [await freePort(), await freePort()];
-      const procs = await Promise.all(
-        ports.map((p, i) => start(`reclaim-pg-${i}`, ['src/index.ts'], reclaimEnv(p, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, DATA_DIR: path.join(dataDir, `pg-${i}`) }), p)),
-      );
-      const urls = procs.map((p) => p.url);
-      const pids = procs.map((p) => p.child.pid!);
-      results.push(await closedLoop(`Reclaim PostgreSQL ×2, closed loop, ${C} conv.`, urls, pids, C, SECONDS));
-      results.push(await openLoop(`Reclaim PostgreSQL ×2, open loop, ${RATE} turns/s`, urls, pids, RATE, SECONDS));
-      pgRss = pids.map((p) => procStat(p).rss);
-      const s = await admin.query(`select count(*)::int as n, avg(length(data))::int as avg from "${schema}".conversation_state`);
-      pgNote = `PostgreSQL: ${s.rows[0].n} conversations stored, ${s.rows[0].avg} B of state JSON each on average; CPU per turn counts both bot processes, not the PostgreSQL server`;
-      await Promise.all(procs.map((p) => p.stop()));
-    } finally {
-      await admin.query(`drop schema if exists "${schema}" cascade`);
-      await admin.end();
-    }
+    await admin.query(`create schema "${pgSchema}"`);
+    const pgPorts = [await freePort(), await freePort()];
+    pgProcs = await Promise.all(
+      pgPorts.map((p, i) =>
+        start(`reclaim-pg-${i}`, reclaimScript, [], reclaimEnv(p, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: pgSchema, DATA_DIR: path.join(dataDir, `pg-${i}`) }), p),
+      ),
+    );
   } else {
     pgNote = `PostgreSQL runs skipped: no server answered at ${PG_URL.replace(/:[^:@/]*@/, ':***@')} (set PG_BENCH_URL)`;
   }
+  await sleep(1000);
+  const idle = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid).rss]));
+
+  // 1. closed loop, interleaved
+  const closed = [
+    target('echo bot (stock restify + botbuilder)', [echo], C),
+    target("echo bot on Reclaim's HTTP entry", [echoLean], C),
+    target('Reclaim, SQLite', [reclaim], C),
+    ...(pgProcs.length ? [target('Reclaim, PostgreSQL ×2', pgProcs, C)] : []),
+  ];
+  process.stderr.write('closed loop, interleaved…\n');
+  await interleaved(closed, ROUNDS);
+
+  // 2. open loop, one after the other
+  process.stderr.write('open loop…\n');
+  const open: OpenResult[] = [];
+  open.push(await openLoop('echo bot', [echo], RATE, SECONDS));
+  open.push(await openLoop('Reclaim, SQLite', [reclaim], RATE, SECONDS));
+  if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
+
+  const after = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid)]));
+
+  // 3. stored state per conversation
+  const file = path.join(dataDir, 'sqlite', 'reclaim.sqlite');
+  const sdb = new Database(file, { readonly: true });
+  const st = sdb.prepare('select count(*) as n, avg(length(data) + length(key) + length(etag) + length(updated_at)) as avg from conversation_state').get() as { n: number; avg: number };
+  const tl = sdb.prepare('select count(distinct conversation_id) as convs, sum(length(text) + length(at) + length(role) + length(conversation_id)) as bytes from transcript_lines').get() as { convs: number; bytes: number };
+  const sample = sdb.prepare("select data, etag, updated_at from conversation_state where data like '%\"collect\"%' limit 1").get() as { data: string; etag: string; updated_at: string };
+  sdb.close();
+  let pgState = '';
+  if (admin) {
+    const s = await admin.query(`select count(*)::int as n, avg(length(data))::int as avg from "${pgSchema}".conversation_state`);
+    pgState = `PostgreSQL: ${s.rows[0].n} conversations stored, ${s.rows[0].avg} B of state JSON each on average`;
+  }
+  await Promise.all([echo, echoLean, ...pgProcs].map((p) => p.stop()));
+  if (admin) {
+    await admin.query(`drop schema if exists "${pgSchema}" cascade`);
+    await admin.end();
+  }
+
+  // 4. 100,000 stored conversations: a second Reclaim on a filled database, interleaved with the first
+  process.stderr.write(`filling a second database with ${FILL} conversations…\n`);
+  const bigDir = path.join(dataDir, 'filled');
+  const bigPort = await freePort();
+  const first = await start('reclaim-filled', reclaimScript, [], reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
+  await first.stop();
+  const tFill = performance.now();
+  const filled = fill(path.join(bigDir, 'reclaim.sqlite'), sample, FILL);
+  const fillS = (performance.now() - tFill) / 1000;
+  const big = await start('reclaim-filled', reclaimScript, [], reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
+  const fewStored = (() => {
+    const d = new Database(file, { readonly: true });
+    const n = (d.prepare('select count(*) as n from conversation_state').get() as { n: number }).n;
+    d.close();
+    return n;
+  })();
+  const scale = [target(`Reclaim, SQLite, ${fewStored} stored`, [reclaim], 50), target(`Reclaim, SQLite, ${filled} stored`, [big], 50)];
+  await interleaved(scale, Math.max(4, Math.round(ROUNDS / 2)));
+  const dbBytes = fs.statSync(path.join(bigDir, 'reclaim.sqlite')).size;
+  await Promise.all([reclaim.stop(), big.stop()]);
   fs.rmSync(dataDir, { recursive: true, force: true });
 
+  // report
+  console.log('closed loop, interleaved (each server its own 200 conversations; CPU is the server processes only)');
   console.log(HEADER);
-  for (const r of results) console.log(row(r));
-  const [echoClosed, reclaimClosed, echoOpen, reclaimOpen] = results;
-  const pgClosed = results.find((r) => r.label.startsWith('Reclaim PostgreSQL ×2, closed'));
-  const pgOpen = results.find((r) => r.label.startsWith('Reclaim PostgreSQL ×2, open'));
-  console.log('\nratios (Reclaim ÷ echo bot; the issue\'s targets in brackets)');
-  console.log(`  CPU per turn, closed loop:  ${f2(reclaimClosed!.cpuPerTurnMs / echoClosed!.cpuPerTurnMs)}×  [≤ 1.5×]`);
-  console.log(`  p99, ${C} conversations:     ${f2(pct(reclaimClosed!.latencies, 99) / pct(echoClosed!.latencies, 99))}×  [≤ 1.5×]`);
-  console.log(`  p99 at ${RATE} turns/s offered: Reclaim ${f1(pct(reclaimOpen!.latencies, 99))} ms, echo ${f1(pct(echoOpen!.latencies, 99))} ms  [< 50 ms]`);
-  if (pgClosed) console.log(`  PostgreSQL ×2: CPU per turn ${f2(pgClosed.cpuPerTurnMs / echoClosed!.cpuPerTurnMs)}× echo, p99 ${f2(pct(pgClosed.latencies, 99) / pct(echoClosed!.latencies, 99))}× echo; p99 at ${RATE}/s ${f1(pct(pgOpen!.latencies, 99))} ms`);
-  console.log('\nmemory');
-  console.log(`  RSS idle: Reclaim ${mb(reclaimIdle)}, echo ${mb(echoIdle)}; after the runs: Reclaim ${mb(reclaimAfter)}, echo ${mb(echoAfter)}  [Reclaim < 200 MB after]`);
-  if (pgRss.length) console.log(`  RSS after, PostgreSQL processes: ${pgRss.map(mb).join(', ')}`);
+  for (const t of closed) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
+  console.log('\nopen loop, one after the other');
+  console.log(HEADER);
+  for (const o of open) console.log(row(`${o.label}, ${RATE} turns/s offered`, o.turns, o.turns / SECONDS, o.latencies, cpuPerTurn(o), o.errors));
+  console.log(`\n${fewStored} vs ${filled} stored conversations (filled in ${f1(fillS)} s, database file ${mb(dbBytes)}), interleaved, 50 conversations each`);
+  console.log(HEADER);
+  for (const t of scale) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
+
+  const [echoC, leanC, reclaimC, pgC] = closed;
+  const ratio = (a: number, b: number) => `${f2(a / b)}×`;
+  console.log("\nratios to the stock echo bot (the issue's targets in brackets)");
+  console.log(`  CPU per turn, closed loop:        Reclaim ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(echoC!))}  [≤ 1.5×]`);
+  console.log(`  p99, ${C} conversations:            Reclaim ${ratio(pct(reclaimC!.latencies, 99), pct(echoC!.latencies, 99))}  [≤ 1.5×]`);
+  console.log(`  p99 at ${RATE} turns/s offered:       Reclaim ${f1(pct(open[1]!.latencies, 99))} ms, echo ${f1(pct(open[0]!.latencies, 99))} ms  [< 50 ms]`);
+  if (pgC) {
+    console.log(
+      `  PostgreSQL ×2: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echoC!))} (both bot processes; the PostgreSQL server, on the same two cores, is not counted), ` +
+        `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC!.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
+    );
+  }
+  console.log(
+    `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC!), cpuPerTurn(echoC!))} of the stock one; ` +
+      `Reclaim costs ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(leanC!))} of that`,
+  );
+  const [few, many] = scale;
+  console.log(`  ${filled} stored conversations: CPU per turn ${ratio(cpuPerTurn(many!), cpuPerTurn(few!))}, p50 ${f1(pct(few!.latencies, 50))} → ${f1(pct(many!.latencies, 50))} ms`);
+
+  console.log('\nmemory (resident set)');
+  for (const p of [...procs, ...pgProcs]) {
+    const a = after.get(p.name)!;
+    console.log(`  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, after the runs ${mb(a.rss).padStart(7)}, peak ${mb(a.peak).padStart(7)}`);
+  }
+  console.log(`  [Reclaim < 200 MB after the runs]`);
   console.log(`  stored state per conversation: ${f1(st.avg / 1024)} KB (conversation_state row, ${st.n} conversations)  [< 8 KB]; transcript ${f1(tl.bytes / Math.max(1, tl.convs) / 1024)} KB per conversation`);
-  console.log(`  ${filled} stored conversations (filled in ${f1(fillS)} s), database file ${mb(dbBytes)}: p50 ${f1(pct(before.latencies, 50))} → ${f1(pct(after.latencies, 50))} ms, CPU per turn ${f2(before.cpuPerTurnMs)} → ${f2(after.cpuPerTurnMs)} ms`);
-  console.log(`  ${pgNote}`);
+  if (pgState) console.log(`  ${pgState}`);
+  if (pgNote) console.log(`  ${pgNote}`);
   console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  if (process.env.BENCH_JSON) {
+    const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), cpuMsPerTurn: cpuPerTurn(t), errors: t.errors });
+    fs.writeFileSync(
+      process.env.BENCH_JSON,
+      JSON.stringify(
+        {
+          closed: closed.map(summary),
+          open: open.map((o) => ({ label: o.label, p50: pct(o.latencies, 50), p99: pct(o.latencies, 99), cpuMsPerTurn: cpuPerTurn(o), errors: o.errors })),
+          stored: scale.map(summary),
+          memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name) }])),
+          statePerConversationBytes: st.avg,
+        },
+        null,
+        2,
+      ),
+    );
+  }
 }
 
 main().then(

@@ -69,6 +69,14 @@ export function conversationStoreContract(name: string, make: () => Promise<{ db
       expect(await texts('c/b')).toEqual(['fresh']);
     });
 
+    test('many turns saved at once (more than one commit group) are all saved, each with its own lines', async () => {
+      const keys = Array.from({ length: 40 }, (_, i) => `c/many-${i}`);
+      await Promise.all(keys.map((key, i) => store.saveTurn({ key, item: { n: i }, eTag: NEW_ITEM_ETAG, lines: lines(`hello ${i}`) })));
+      const items = await store.read(keys);
+      expect(keys.map((k) => items[k]?.n)).toEqual(keys.map((_, i) => i));
+      for (const [i, key] of keys.entries()) expect(await texts(key)).toEqual([`hello ${i}`]);
+    });
+
     test('a write by another instance (another process) is seen: the copy this one kept is not used once it is stale', async () => {
       const other = new SqlStorage(db);
       await store.saveTurn({ key: 'c/o', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
