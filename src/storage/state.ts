@@ -77,7 +77,7 @@ export class SqlStorage implements Storage, ConversationStore {
     const sqlite = this.sqlite;
     const rows = sqlite
       ? await sqlite.run(() => keys.map((k) => sqlite.get(k)).filter((r) => r !== undefined))
-      : (await sql<Row>`select key, etag, data from conversation_state where key = any(${keys}::text[])`.execute(this.db)).rows;
+      : await onFreshConnection(async () => (await sql<Row>`select key, etag, data from conversation_state where key = any(${keys}::text[])`.execute(this.db)).rows);
     const items: StoreItems = {};
     for (const r of rows) items[r.key] = { ...JSON.parse(r.data), eTag: r.etag };
     return items;
@@ -140,6 +140,31 @@ const GROUP_COMMIT_MAX = 16;
 
 /** conversations whose last written row is kept in memory (SQLite): about 2 KB each */
 const KEPT_ROWS = 5000;
+
+/**
+ * A connection the server closed (a failover, a restart, terminated backends)
+ * is only noticed by the first query on it; the pool then drops it. A read,
+ * having no effect, is run again on the next connection (up to the pool's
+ * worth of broken ones) instead of failing the user's turn. When the server is
+ * really down, the new connections are refused and the error goes up.
+ */
+async function onFreshConnection<T>(read: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (i >= attempts || !isBrokenConnection(err)) throw err;
+    }
+  }
+}
+
+/** The connection went away under the query (not: the server refused a new one). */
+export function isBrokenConnection(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  // 57P01 admin shutdown (pg_terminate_backend), 57P02 crash shutdown, 57P03 cannot connect now; 08xxx connection exceptions
+  if (e?.code && /^(57P0[123]|08...)$/.test(e.code)) return true;
+  return /Connection terminated|ECONNRESET|EPIPE|socket hang up/i.test(e?.message ?? '');
+}
 
 interface Row {
   key: string;
