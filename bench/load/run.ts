@@ -19,7 +19,8 @@
  *         alternating between them (skipped when no server answers).
  *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
  *     scheduled send time (no coordinated omission).
- *  3. Memory: RSS idle (before any load), after the runs, and the peak
+ *  3. Memory: RSS idle (before any load), right after the runs, 15 s later
+ *     (Reclaim gives memory back once quiet: src/memory.ts), and the peak
  *     (VmHWM); stored state per conversation.
  *  4. 100,000 stored conversations: a second SQLite Reclaim whose database holds
  *     100,000 conversations, interleaved with the first (a few thousand stored)
@@ -74,7 +75,9 @@ interface Proc {
 /** Starts `node <script>` (compiled JavaScript) and waits for /healthz. */
 async function start(name: string, script: string, args: string[], env: Record<string, string>, port: number): Promise<Proc> {
   const log = fs.openSync(path.join(os.tmpdir(), `reclaim-bench-${name}-${process.pid}.log`), 'w');
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script, ...args], {
+  // Reclaim with the flags npm start gives it (the idle collector needs --expose-gc)
+  const flags = script.endsWith(path.join('src', 'index.js')) ? ['--expose-gc'] : [];
+  const child = spawn(process.execPath, [...flags, '--disable-warning=DEP0111', script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', log, log],
@@ -427,6 +430,9 @@ async function main() {
   if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
 
   const after = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid)]));
+  process.stderr.write('quiet for 15 s…\n');
+  await sleep(15_000);
+  const quiet = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid).rss]));
 
   // 3. stored state per conversation
   const file = path.join(dataDir, 'sqlite', 'reclaim.sqlite');
@@ -501,7 +507,9 @@ async function main() {
   console.log('\nmemory (resident set)');
   for (const p of [...procs, ...pgProcs]) {
     const a = after.get(p.name)!;
-    console.log(`  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, after the runs ${mb(a.rss).padStart(7)}, peak ${mb(a.peak).padStart(7)}`);
+    console.log(
+      `  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, right after the runs ${mb(a.rss).padStart(7)}, 15 s later ${mb(quiet.get(p.name)!).padStart(7)}, peak ${mb(a.peak).padStart(7)}`,
+    );
   }
   console.log(`  [Reclaim < 200 MB after the runs]`);
   console.log(`  stored state per conversation: ${f1(st.avg / 1024)} KB (conversation_state row, ${st.n} conversations)  [< 8 KB]; transcript ${f1(tl.bytes / Math.max(1, tl.convs) / 1024)} KB per conversation`);
@@ -518,7 +526,7 @@ async function main() {
           closed: closed.map(summary),
           open: open.map((o) => ({ label: o.label, p50: pct(o.latencies, 50), p99: pct(o.latencies, 99), cpuMsPerTurn: cpuPerTurn(o), errors: o.errors })),
           stored: scale.map(summary),
-          memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name) }])),
+          memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name) }])),
           statePerConversationBytes: st.avg,
         },
         null,
