@@ -23,8 +23,10 @@ export interface IdleCollectorOptions {
   quietChecks?: number;
   /** event-loop utilisation under which a check counts as quiet */
   quietUtilisation?: number;
-  /** collect only when the heap grew at least this much since the last collection */
+  /** collect only when the heap grew at least this much since the last collection (0: whenever quiet) */
   minGrowthBytes?: number;
+  /** delay of the second pass after the first */
+  secondPassMs?: number;
 }
 
 export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {}): { stop(): void; collected(): number } {
@@ -35,6 +37,8 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
   const quietChecks = o.quietChecks ?? 2;
   const quietUtilisation = o.quietUtilisation ?? 0.02;
   const minGrowth = o.minGrowthBytes ?? 32 * 1024 * 1024;
+  const secondPassMs = o.secondPassMs ?? 1000;
+  let secondPass: NodeJS.Timeout | undefined;
   let last = performance.eventLoopUtilization();
   let quiet = 0;
   let baseline = process.memoryUsage().heapUsed;
@@ -44,7 +48,7 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
     last = now;
     quiet = utilisation < quietUtilisation ? quiet + 1 : 0;
     const { heapUsed } = process.memoryUsage();
-    if (quiet < quietChecks || heapUsed - baseline < minGrowth) return;
+    if (quiet < quietChecks || (minGrowth > 0 && heapUsed - baseline < minGrowth)) return;
     const before = process.memoryUsage().rss;
     const t0 = performance.now();
     gc();
@@ -53,11 +57,19 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
     quiet = 0;
     const ms = Math.round(performance.now() - t0);
     // a second pass a moment later, once the first one's sweeping is done, returns the emptied pages
-    setTimeout(() => {
+    clearTimeout(secondPass);
+    secondPass = setTimeout(() => {
       gc();
       logger.debug({ ms, rssBefore: before, rssAfter: process.memoryUsage().rss }, 'quiet after a burst: memory given back');
-    }, 1000).unref();
+    }, secondPassMs);
+    secondPass.unref();
   }, checkMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), collected: () => collections };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(secondPass);
+    },
+    collected: () => collections,
+  };
 }
