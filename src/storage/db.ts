@@ -218,6 +218,16 @@ export async function openSqlite(dataDir: string, opts: { cacheMb?: number } = {
 }
 
 const sqliteHandles = new WeakMap<Db, Database.Database>();
+const postgresPools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The pg pool under a Kysely instance from openPostgres: a turn's read and save
+ * run on it as named (prepared) statements, planned once per connection
+ * (src/storage/state.ts). Same connections, same search_path and timeouts.
+ */
+export function postgresPool(db: Db): pg.Pool | undefined {
+  return postgresPools.get(db);
+}
 
 /**
  * The better-sqlite3 connection under a Kysely instance from openSqlite, for
@@ -290,6 +300,7 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', report));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  postgresPools.set(db, pool);
   try {
     await migrate(db, { schema: migrationSchema });
   } catch (e) {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import type Database from 'better-sqlite3';
-import { sql, type Transaction } from 'kysely';
-import type { Db, Schema } from './db';
-import { nowIso, sqliteHandle } from './db';
+import type { Db } from './db';
+import { nowIso, postgresPool, sqliteHandle } from './db';
+import type pg from 'pg';
 import type { TranscriptLine } from '../tickets';
 
 /** A write was made with an eTag that is no longer current: someone else wrote first. */
@@ -65,11 +65,14 @@ interface Pending {
  */
 export class SqlStorage implements Storage, ConversationStore {
   private readonly sqlite?: SqliteStatements;
+  private readonly postgres?: PostgresStatements;
   private queue: Pending[] = [];
 
   constructor(private readonly db: Db) {
     const handle = sqliteHandle(db);
     if (handle) this.sqlite = new SqliteStatements(db, handle);
+    const pool = postgresPool(db);
+    if (pool) this.postgres = new PostgresStatements(pool);
   }
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -77,7 +80,7 @@ export class SqlStorage implements Storage, ConversationStore {
     const sqlite = this.sqlite;
     const rows = sqlite
       ? await sqlite.run(() => keys.map((k) => sqlite.get(k)).filter((r) => r !== undefined))
-      : await onFreshConnection(async () => (await sql<Row>`select key, etag, data from conversation_state where key = any(${keys}::text[])`.execute(this.db)).rows);
+      : await onFreshConnection(() => this.postgres!.read(keys));
     const items: StoreItems = {};
     for (const r of rows) items[r.key] = { ...JSON.parse(r.data), eTag: r.etag };
     return items;
@@ -96,13 +99,11 @@ export class SqlStorage implements Storage, ConversationStore {
       if (stale >= 0) throw new StaleWriteError(parts[stale]!.key);
       return;
     }
-    await this.db.transaction().execute(async (tx) => {
-      for (const p of parts) if (!(await putPostgres(tx, p))) throw new StaleWriteError(p.key);
-    });
+    await this.postgres!.writeAll(parts);
   }
 
   saveTurn(write: TurnWrite): Promise<void> {
-    if (!this.sqlite) return saveTurnPostgres(this.db, write);
+    if (!this.sqlite) return this.postgres!.saveTurn(write);
     return new Promise<void>((resolve, reject) => {
       const n = this.queue.push({ write, resolve, reject });
       if (n === 1) setImmediate(() => void this.flush());
@@ -262,36 +263,68 @@ class SqliteStatements {
   }
 }
 
-/** PostgreSQL: the item's statement for its eTag (returns the key when it was written). */
-function stateStatement(w: Pick<TurnWrite, 'key' | 'item' | 'eTag'>) {
-  const data = JSON.stringify(w.item);
-  const etag = randomUUID();
-  const now = nowIso();
-  if (w.eTag === NEW_ITEM_ETAG) {
-    return sql`insert into conversation_state (key, etag, data, updated_at) values (${w.key}, ${etag}, ${data}, ${now}) on conflict (key) do nothing returning key`;
+/** PostgreSQL: a turn's read and save as named statements (parsed and planned once per connection). */
+class PostgresStatements {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async read(keys: string[]): Promise<Row[]> {
+    const res = await this.pool.query<Row>({ name: 'reclaim_state_read', text: 'select key, etag, data from conversation_state where key = any($1::text[])', values: [keys] });
+    return res.rows;
   }
-  if (w.eTag !== '*') {
-    return sql`update conversation_state set data = ${data}, etag = ${etag}, updated_at = ${now} where key = ${w.key} and etag = ${w.eTag} returning key`;
+
+  /** The compare-and-swap and the transcript lines in one statement (atomic on its own, one round trip). */
+  async saveTurn(w: TurnWrite, client: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
+    const kind = w.eTag === NEW_ITEM_ETAG ? 'create' : w.eTag !== '*' ? 'update' : 'upsert';
+    const values = [
+      w.key,
+      randomUUID(),
+      JSON.stringify(w.item),
+      nowIso(),
+      w.lines.map((l) => l.at),
+      w.lines.map((l) => l.role),
+      w.lines.map((l) => storableText(l.text)),
+      ...(kind === 'update' ? [w.eTag] : []),
+    ];
+    const res = await client.query<{ n: number }>({ name: `reclaim_state_save_${kind}`, text: SAVE_TURN[kind], values });
+    if (res.rows[0]?.n !== 1) throw new StaleWriteError(w.key);
   }
-  return sql`insert into conversation_state (key, etag, data, updated_at) values (${w.key}, ${etag}, ${data}, ${now})
-    on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at returning key`;
+
+  /** Several items in one transaction (botbuilder's Storage.write): all saved, or none and StaleWriteError. */
+  async writeAll(writes: TurnWrite[]): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      for (const w of writes) await this.saveTurn(w, client);
+      await client.query('commit');
+    } catch (err) {
+      if (isBrokenConnection(err)) broken = err as Error;
+      else await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      // a broken connection is dropped from the pool, not handed to the next caller
+      client.release(broken);
+    }
+  }
 }
 
-async function putPostgres(tx: Transaction<Schema>, w: Pick<TurnWrite, 'key' | 'item' | 'eTag'>): Promise<boolean> {
-  return (await stateStatement(w).execute(tx)).rows.length === 1;
-}
-
-/** PostgreSQL: the compare-and-swap and the transcript lines in one statement (atomic on its own, one round trip). */
-async function saveTurnPostgres(db: Db, w: TurnWrite): Promise<void> {
-  const { rows } = await sql<{ n: number }>`
-    with s as (${stateStatement(w)}),
-    t as (
-      insert into transcript_lines (conversation_id, at, role, text)
-      select s.key, l.at, l.role, l.text
-      from s cross join unnest(${w.lines.map((l) => l.at)}::text[], ${w.lines.map((l) => l.role)}::text[], ${w.lines.map((l) => storableText(l.text))}::text[])
-        with ordinality as l(at, role, text, n)
-      order by l.n
-    )
-    select count(*)::int as n from s`.execute(db);
-  if (rows[0]?.n !== 1) throw new StaleWriteError(w.key);
-}
+/** $1 key, $2 new etag, $3 data, $4 updated_at, $5-$7 the lines' at, role and text, $8 the eTag read */
+const SAVE_STATE = {
+  create: 'insert into conversation_state (key, etag, data, updated_at) values ($1, $2, $3, $4) on conflict (key) do nothing returning key',
+  update: 'update conversation_state set data = $3, etag = $2, updated_at = $4 where key = $1 and etag = $8 returning key',
+  upsert:
+    'insert into conversation_state (key, etag, data, updated_at) values ($1, $2, $3, $4) on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at returning key',
+};
+const SAVE_TURN = Object.fromEntries(
+  Object.entries(SAVE_STATE).map(([kind, state]) => [
+    kind,
+    `with s as (${state}),
+     t as (
+       insert into transcript_lines (conversation_id, at, role, text)
+       select s.key, l.at, l.role, l.text
+       from s cross join unnest($5::text[], $6::text[], $7::text[]) with ordinality as l(at, role, text, n)
+       order by l.n
+     )
+     select count(*)::int as n from s`,
+  ]),
+) as Record<keyof typeof SAVE_STATE, string>;
