@@ -8,9 +8,9 @@ import type { Logger } from './logger';
  * the live heap before it collects, and when the traffic stops it keeps that
  * size: a bot that served a peak stays at its peak resident size (300 MB
  * after the load benchmark, for 50 MB of live heap). When the process has
- * been quiet for a while (8 s with the event loop almost idle) and the heap
+ * been quiet for a while (8 s with the event loop almost idle) and its resident size
  * grew since the last collection, this runs a full collection, and another a
- * second later, which hand the freed pages back (about 190 MB again). It costs
+ * second later, which hand the freed pages back (about 155 MB again). It costs
  * two pauses of a few tens of milliseconds while nobody is waiting.
  *
  * It needs the collector exposed (`node --expose-gc`, as `npm start` runs the
@@ -23,7 +23,11 @@ export interface IdleCollectorOptions {
   quietChecks?: number;
   /** event-loop utilisation under which a check counts as quiet */
   quietUtilisation?: number;
-  /** collect only when the heap grew at least this much since the last collection (0: whenever quiet) */
+  /**
+   * collect only when the resident size grew at least this much since the last collection (0: whenever
+   * quiet). The resident size, not the heap in use: right after a minor collection the heap in use is
+   * small while the pages V8 took under load are all still held.
+   */
   minGrowthBytes?: number;
   /** delay of the second pass after the first */
   secondPassMs?: number;
@@ -41,26 +45,26 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
   let secondPass: NodeJS.Timeout | undefined;
   let last = performance.eventLoopUtilization();
   let quiet = 0;
-  let baseline = process.memoryUsage().heapUsed;
+  let baseline = process.memoryUsage.rss();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const utilisation = performance.eventLoopUtilization(now, last).utilization;
     last = now;
     quiet = utilisation < quietUtilisation ? quiet + 1 : 0;
-    const { heapUsed } = process.memoryUsage();
-    if (quiet < quietChecks || (minGrowth > 0 && heapUsed - baseline < minGrowth)) return;
-    const before = process.memoryUsage().rss;
+    const before = process.memoryUsage.rss();
+    if (quiet < quietChecks || (minGrowth > 0 && before - baseline < minGrowth)) return;
     const t0 = performance.now();
     gc();
     collections++;
-    baseline = process.memoryUsage().heapUsed;
+    baseline = process.memoryUsage.rss();
     quiet = 0;
     const ms = Math.round(performance.now() - t0);
     // a second pass a moment later, once the first one's sweeping is done, returns the emptied pages
     clearTimeout(secondPass);
     secondPass = setTimeout(() => {
       gc();
-      logger.debug({ ms, rssBefore: before, rssAfter: process.memoryUsage().rss }, 'quiet after a burst: memory given back');
+      baseline = process.memoryUsage.rss();
+      logger.debug({ ms, rssBefore: before, rssAfter: baseline }, 'quiet after a burst: memory given back');
     }, secondPassMs);
     secondPass.unref();
   }, checkMs);

@@ -23,7 +23,7 @@
  *     (Reclaim gives memory back once quiet: src/memory.ts), and the peak
  *     (VmHWM); stored state per conversation.
  *  4. 100,000 stored conversations: a second SQLite Reclaim whose database holds
- *     100,000 conversations, interleaved with the first (a few thousand stored)
+ *     100,000 conversations, interleaved with the first (a few thousand stored; restarted, so both are fresh processes)
  *     at 50 concurrent conversations.
  *
  * Figures only: nothing is asserted (tests never time anything).
@@ -118,9 +118,9 @@ function get(url: string, p: string): Promise<number> {
   });
 }
 
-function postOnce(url: string, body: string): Promise<number> {
+function postOnce(url: string, body: string, via: http.Agent = agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL('/api/messages', url), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(new URL('/api/messages', url), { method: 'POST', agent: via, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -129,12 +129,17 @@ function postOnce(url: string, body: string): Promise<number> {
   });
 }
 
-/** A kept-alive socket the server closed while its target waited for its slice is retried once on a new one. */
+const noKeepAlive = new http.Agent({ keepAlive: false });
+
+/**
+ * A kept-alive socket the server closed while its target waited for its slice is retried once on a
+ * new connection (not another kept-alive one, which may be just as stale).
+ */
 async function post(url: string, body: string): Promise<number> {
   try {
     return await postOnce(url, body);
   } catch {
-    return postOnce(url, body).catch(() => 0);
+    return postOnce(url, body, noKeepAlive).catch(() => 0);
   }
 }
 
@@ -462,16 +467,19 @@ async function main() {
   const filled = fill(path.join(bigDir, 'reclaim.sqlite'), sample, FILL);
   const fillS = (performance.now() - tFill) / 1000;
   const big = await start('reclaim-filled', reclaimScript, [], reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
+  // the first one restarted too, so that both start as fresh processes (same JIT warm-up, same empty caches)
+  await reclaim.stop();
+  const restarted = await start('reclaim-few', reclaimScript, [], reclaimEnv(ports[2]!), ports[2]!);
   const fewStored = (() => {
     const d = new Database(file, { readonly: true });
     const n = (d.prepare('select count(*) as n from conversation_state').get() as { n: number }).n;
     d.close();
     return n;
   })();
-  const scale = [target(`Reclaim, SQLite, ${fewStored} stored`, [reclaim], 50), target(`Reclaim, SQLite, ${filled} stored`, [big], 50)];
+  const scale = [target(`Reclaim, SQLite, ${fewStored} stored`, [restarted], 50), target(`Reclaim, SQLite, ${filled} stored`, [big], 50)];
   await interleaved(scale, Math.max(4, Math.round(ROUNDS / 2)));
   const dbBytes = fs.statSync(path.join(bigDir, 'reclaim.sqlite')).size;
-  await Promise.all([reclaim.stop(), big.stop()]);
+  await Promise.all([restarted.stop(), big.stop()]);
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   // report
