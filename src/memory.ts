@@ -8,10 +8,13 @@ import type { Logger } from './logger';
  * the live heap before it collects, and when the traffic stops it keeps that
  * size: a bot that served a peak stays at its peak resident size (300 MB
  * after the load benchmark, for 50 MB of live heap). When the process has
- * been quiet for a while (8 s with the event loop almost idle) and its resident size
- * grew since the last collection, this runs a full collection, and another a
- * second later, which hand the freed pages back (about 155 MB again). It costs
- * two pauses of a few tens of milliseconds while nobody is waiting.
+ * been quiet for a while (two checks 4 s apart with the event loop almost
+ * idle) and its resident size grew by 32 MB or more since the last
+ * collection, this runs a full collection, and a second one at the next check
+ * if the process is still quiet; together they hand the freed pages back
+ * (about 155 MB again). Each is a pause of up to a few tens of milliseconds,
+ * taken only when nobody has been waiting; if traffic is back by the second
+ * check, the second pass is dropped rather than run under load.
  *
  * It needs the collector exposed (`node --expose-gc`, as `npm start` runs the
  * bot); without it, it does nothing.
@@ -21,7 +24,7 @@ export interface IdleCollectorOptions {
   checkMs?: number;
   /** quiet checks in a row before collecting */
   quietChecks?: number;
-  /** event-loop utilisation under which a check counts as quiet */
+  /** event-loop utilisation under which a check counts as quiet (the collections' own time not counted) */
   quietUtilisation?: number;
   /**
    * collect only when the resident size grew at least this much since the last collection (0: whenever
@@ -29,8 +32,6 @@ export interface IdleCollectorOptions {
    * small while the pages V8 took under load are all still held.
    */
   minGrowthBytes?: number;
-  /** delay of the second pass after the first */
-  secondPassMs?: number;
 }
 
 export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {}): { stop(): void; collected(): number } {
@@ -41,39 +42,47 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
   const quietChecks = o.quietChecks ?? 2;
   const quietUtilisation = o.quietUtilisation ?? 0.02;
   const minGrowth = o.minGrowthBytes ?? 32 * 1024 * 1024;
-  const secondPassMs = o.secondPassMs ?? 1000;
-  let secondPass: NodeJS.Timeout | undefined;
   let last = performance.eventLoopUtilization();
   let quiet = 0;
   let baseline = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const utilisation = performance.eventLoopUtilization(now, last).utilization;
-    last = now;
-    quiet = utilisation < quietUtilisation ? quiet + 1 : 0;
-    const before = process.memoryUsage.rss();
-    if (quiet < quietChecks || (minGrowth > 0 && before - baseline < minGrowth)) return;
+  /** the first pass's figures while the second one is due */
+  let pending: { rssBefore: number; ms: number } | undefined;
+  /** time spent in our own collections since the last check: not load */
+  let own = 0;
+  const collect = (): number => {
     const t0 = performance.now();
     gc();
+    const ms = performance.now() - t0;
+    own += ms;
+    return ms;
+  };
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const d = performance.eventLoopUtilization(now, last);
+    last = now;
+    const span = d.idle + d.active;
+    const utilisation = span > 0 ? Math.max(0, d.active - own) / span : 0;
+    own = 0;
+    const isQuiet = utilisation < quietUtilisation;
+    quiet = isQuiet ? quiet + 1 : 0;
+    if (pending) {
+      const first = pending;
+      pending = undefined;
+      if (!isQuiet) return; // traffic is back: no pause now; the next quiet spell collects again
+      const ms = collect();
+      baseline = process.memoryUsage.rss();
+      logger.debug({ ms: Math.round(first.ms + ms), rssBefore: first.rssBefore, rssAfter: baseline }, 'quiet after a burst: memory given back');
+      return;
+    }
+    const rss = process.memoryUsage.rss();
+    if (quiet < quietChecks || (minGrowth > 0 && rss - baseline < minGrowth)) return;
+    const ms = collect();
     collections++;
     baseline = process.memoryUsage.rss();
     quiet = 0;
-    const ms = Math.round(performance.now() - t0);
-    // a second pass a moment later, once the first one's sweeping is done, returns the emptied pages
-    clearTimeout(secondPass);
-    secondPass = setTimeout(() => {
-      gc();
-      baseline = process.memoryUsage.rss();
-      logger.debug({ ms, rssBefore: before, rssAfter: baseline }, 'quiet after a burst: memory given back');
-    }, secondPassMs);
-    secondPass.unref();
+    // a second pass at the next check, once the first one's sweeping is done, returns the emptied pages
+    pending = { rssBefore: rss, ms };
   }, checkMs);
   timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      clearTimeout(secondPass);
-    },
-    collected: () => collections,
-  };
+  return { stop: () => clearInterval(timer), collected: () => collections };
 }

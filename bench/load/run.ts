@@ -19,7 +19,7 @@
  *         alternating between them (skipped when no server answers).
  *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
  *     scheduled send time (no coordinated omission).
- *  3. Memory: RSS idle (before any load), right after the runs, 15 s later
+ *  3. Memory: RSS idle (before any load), right after the runs, 20 s later
  *     (Reclaim gives memory back once quiet: src/memory.ts), and the peak
  *     (VmHWM); stored state per conversation.
  *  4. 100,000 stored conversations: a second SQLite Reclaim whose database holds
@@ -435,8 +435,8 @@ async function main() {
   if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
 
   const after = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid)]));
-  process.stderr.write('quiet for 15 s…\n');
-  await sleep(15_000);
+  process.stderr.write('quiet for 20 s…\n');
+  await sleep(20_000);
   const quiet = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid).rss]));
 
   // 3. stored state per conversation
@@ -516,7 +516,7 @@ async function main() {
   for (const p of [...procs, ...pgProcs]) {
     const a = after.get(p.name)!;
     console.log(
-      `  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, right after the runs ${mb(a.rss).padStart(7)}, 15 s later ${mb(quiet.get(p.name)!).padStart(7)}, peak ${mb(a.peak).padStart(7)}`,
+      `  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, right after the runs ${mb(a.rss).padStart(7)}, 20 s later ${mb(quiet.get(p.name)!).padStart(7)}, peak ${mb(a.peak).padStart(7)}`,
     );
   }
   console.log(`  [Reclaim < 200 MB after the runs]`);
