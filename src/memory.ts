@@ -13,7 +13,8 @@ import type { Logger } from './logger';
  * collection, this runs a full collection, and a second one at the next check
  * if the process is still quiet; together they hand the freed pages back
  * (about 155 MB again). Each is a pause of up to a few tens of milliseconds,
- * taken only when nobody has been waiting; if traffic is back by the second
+ * taken only when nobody has been waiting (and nobody started to in the last
+ * 100 ms); if traffic is back by the second
  * check, the second pass is dropped rather than run under load.
  *
  * It needs the collector exposed (`node --expose-gc`, as `npm start` runs the
@@ -34,6 +35,10 @@ export interface IdleCollectorOptions {
   minGrowthBytes?: number;
 }
 
+const CONFIRM_MS = 100;
+/** over CONFIRM_MS: 10 ms of work, a handful of turns */
+const CONFIRM_UTILISATION = 0.1;
+
 export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {}): { stop(): void; collected(): number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   let collections = 0;
@@ -47,6 +52,7 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
   let baseline = process.memoryUsage.rss();
   /** the first pass's figures while the second one is due */
   let pending: { rssBefore: number; ms: number } | undefined;
+  let confirm: NodeJS.Timeout | undefined;
   /** time spent in our own collections since the last check: not load */
   let own = 0;
   const collect = (): number => {
@@ -76,13 +82,27 @@ export function startIdleCollector(logger: Logger, o: IdleCollectorOptions = {})
     }
     const rss = process.memoryUsage.rss();
     if (quiet < quietChecks || (minGrowth > 0 && rss - baseline < minGrowth)) return;
-    const ms = collect();
-    collections++;
-    baseline = process.memoryUsage.rss();
-    quiet = 0;
-    // a second pass at the next check, once the first one's sweeping is done, returns the emptied pages
-    pending = { rssBefore: rss, ms };
+    // a last look over a short span: traffic that came back in the last moments of a quiet check
+    // barely moves its utilisation, but fills this one (the first turns after a quiet spell are the
+    // ones a pause would hit)
+    const mark = performance.eventLoopUtilization();
+    confirm = setTimeout(() => {
+      if (performance.eventLoopUtilization(performance.eventLoopUtilization(), mark).utilization >= CONFIRM_UTILISATION) return;
+      const ms = collect();
+      collections++;
+      baseline = process.memoryUsage.rss();
+      quiet = 0;
+      // a second pass at the next check, once the first one's sweeping is done, returns the emptied pages
+      pending = { rssBefore: rss, ms };
+    }, CONFIRM_MS);
+    confirm.unref();
   }, checkMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), collected: () => collections };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(confirm);
+    },
+    collected: () => collections,
+  };
 }

@@ -70,6 +70,20 @@ test('does not collect while the event loop is busy', async () => {
   expect(calls).toBe(0);
 });
 
+test('does not collect when, at the moment of collecting, the bot is busy again', async () => {
+  let calls = 0;
+  (globalThis as { gc?: () => void }).gc = () => void calls++;
+  // every check is "quiet" (20 % busy, under the generous 50 %), but every short look before collecting sees work
+  const c = startIdleCollector(logger, { checkMs: 100, quietChecks: 1, quietUtilisation, minGrowthBytes: 0 });
+  const end = Date.now() + 1_000;
+  while (Date.now() < end) {
+    spin(20);
+    await sleep(80);
+  }
+  c.stop();
+  expect(calls).toBe(0);
+});
+
 test('does nothing when the collector is not exposed (node without --expose-gc)', async () => {
   const c = startIdleCollector(logger, { checkMs: 10, quietChecks: 1, minGrowthBytes: 0 });
   await sleep(50);
