@@ -12,7 +12,7 @@ import type { Logger } from './logger';
  * idle) and its resident size grew by 32 MB or more since the last
  * collection, this runs a full collection, and a second one at the next check
  * if the process is still quiet; together they hand the freed pages back
- * (about 155 MB again). Each is a pause of up to a few tens of milliseconds,
+ * (about 155 MB again). Each is a pause of up to about 150 ms,
  * taken only when nobody has been waiting (and nobody started to in the last
  * 100 ms); if traffic is back by the second
  * check, the second pass is dropped rather than run under load.
