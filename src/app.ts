@@ -28,7 +28,6 @@ import { mountAgentApi } from './handoff/agent-api';
 import { mountSecureForm } from './handoff/secure-form';
 import { WebhookDispatcher } from './handoff/webhook';
 import { mountChannelRoutes } from './channels/routes';
-import { startIdleCollector } from './memory';
 
 export interface App {
   server: Server;
@@ -140,7 +139,6 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   const webhook = config.helpdeskWebhook ? new WebhookDispatcher(db, config.helpdeskWebhook, logger) : undefined;
   webhook?.start();
-  const idleCollector = startIdleCollector(logger);
   const startupMs = Math.round(performance.now() - t0);
 
   return {
@@ -164,7 +162,6 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         server.listen(port, host, () => resolve(server.url.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1')));
       }),
     close: async () => {
-      idleCollector.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await webhook?.stop();
       await db.destroy();
