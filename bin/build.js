@@ -16,9 +16,9 @@ for (const dir of ['src', 'dialogs']) {
   }
 }
 const out = path.join(root, 'dist');
-// nothing changed since the last build (same files, sizes and times): nothing to do
+// nothing changed since the last build (same files, sizes and times, this script included): nothing to do
 const stamp = require('node:crypto').createHash('sha256');
-for (const f of sources.sort()) {
+for (const f of [...sources.sort(), __filename]) {
   const st = fs.statSync(f);
   stamp.update(`${path.relative(root, f)}\0${st.size}\0${st.mtimeMs}\0`);
 }
