@@ -7,7 +7,9 @@ import {
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
+  type CompiledQuery,
   type DatabaseConnection,
+  type QueryResult,
   type Driver,
   type Generated,
   type Migration,
@@ -164,37 +166,108 @@ function withStatementCache(sqlite: Database.Database, max = 500) {
 }
 
 /**
- * Kysely's SQLite driver shares its one connection through a mutex that wakes
- * every waiter on each release (each then waits again): with a few hundred
- * turns waiting behind a transaction that is quadratic, and it was the largest
- * allocation of a turn under load. Waiters here queue first-come, first-served
- * and only the next one is woken, so Kysely's own mutex is never contended.
+ * SQLite runs each statement synchronously, so queries outside a transaction
+ * need no lock: they run when their turn comes, and none can land inside
+ * another's transaction, because a transaction is exclusive. Kysely's own
+ * driver makes every query wait for a mutex instead, held across several
+ * turns of the event loop's microtask queue; with a few hundred
+ * conversations a turn that needed four queries waited 80-170 ms for them.
+ * Here a query waits only while a transaction is open (or about to begin),
+ * first come, first served; a transaction waits for the queries already
+ * under way. The stores' own transactions run synchronously
+ * (`transactionally`), so they never hold the connection across an `await`.
  */
-class FifoSqliteDriver extends SqliteDriver {
-  private held = false;
+class SharedSqliteDriver extends SqliteDriver {
+  private readonly connection: DatabaseConnection;
+  /** queries under way outside a transaction */
+  private shared = 0;
+  /** a Kysely transaction holds the connection, or waits for the queries under way to end */
+  private exclusive = false;
+  /** the transaction has the connection to itself: the next release is its end */
+  private holding = false;
   private readonly waiting: (() => void)[] = [];
+  private drained?: () => void;
+
+  constructor(private readonly sqlite: StatementSource) {
+    super({ database: sqlite as unknown as SqliteDialectConfig['database'] });
+    this.connection = new SqliteStatementConnection(sqlite);
+  }
+
+  override async init(): Promise<void> {}
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.held = true;
-    return super.acquireConnection();
+    while (this.exclusive) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.shared++;
+    return this.connection;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    this.done(); // this acquire was counted as a query
+    while (this.exclusive) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.exclusive = true;
+    if (this.shared > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.holding = true;
+    await super.beginTransaction(connection);
   }
 
   override async releaseConnection(): Promise<void> {
-    await super.releaseConnection();
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.held = false;
+    if (this.holding) {
+      this.holding = false;
+      this.exclusive = false;
+      // the first waiter gets in; if it is a transaction, it takes the hold and the rest wait again
+      for (const wake of this.waiting.splice(0)) wake();
+      return;
+    }
+    this.done();
+  }
+
+  /** a query under way ended: a transaction waiting for the last one can begin */
+  private done(): void {
+    if (--this.shared > 0 || !this.drained) return;
+    const go = this.drained;
+    this.drained = undefined;
+    go();
+  }
+
+  override async destroy(): Promise<void> {
+    this.sqlite.close();
   }
 }
 
-class FifoSqliteDialect extends SqliteDialect {
-  constructor(private readonly driverConfig: SqliteDialectConfig) {
-    super(driverConfig);
+interface StatementSource {
+  prepare(sql: string): Database.Statement;
+  close(): void;
+}
+
+/** Kysely's connection on better-sqlite3 (as Kysely's own, on the statement cache). */
+class SqliteStatementConnection implements DatabaseConnection {
+  constructor(private readonly sqlite: StatementSource) {}
+
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    return executeNow<R>(this.sqlite, q);
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not used on SQLite here');
+  }
+}
+
+/** Runs a compiled query on SQLite, synchronously. */
+function executeNow<R>(sqlite: StatementSource, q: CompiledQuery): QueryResult<R> {
+  const stmt = sqlite.prepare(q.sql);
+  if (stmt.reader) return { rows: stmt.all(q.parameters) as R[] };
+  const { changes, lastInsertRowid } = stmt.run(q.parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
+
+class SharedSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: StatementSource) {
+    super({ database: sqlite as unknown as SqliteDialectConfig['database'] });
   }
 
   override createDriver(): Driver {
-    return new FifoSqliteDriver(this.driverConfig);
+    return new SharedSqliteDriver(this.sqlite);
   }
 }
 
@@ -211,13 +284,42 @@ export async function openSqlite(dataDir: string, opts: { cacheMb?: number } = {
   // ten thousand of them, and every turn then reads pages back from the file: 100,000 stored
   // conversations made a turn 35 % dearer with 2 MB, and no dearer with 32 MB. Filled as needed.
   sqlite.pragma(`cache_size = -${(opts.cacheMb ?? 32) * 1024}`);
-  const db = new Kysely<Schema>({ dialect: new FifoSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SharedSqliteDialect(statements) });
   sqliteHandles.set(db, sqlite);
+  sqliteStatements.set(db, statements);
   await migrate(db);
   return { db, file };
 }
 
 const sqliteHandles = new WeakMap<Db, Database.Database>();
+const sqliteStatements = new WeakMap<Db, StatementSource>();
+
+/** A transaction's statements, in order: each `yield` is one query (compiled), and gets its result back. */
+export type TransactionBody<T> = (tx: Db) => Generator<CompiledQuery, T, QueryResult<any>>;
+
+/**
+ * Runs a transaction written once for both engines. On SQLite it runs
+ * synchronously, in one better-sqlite3 transaction: it holds the connection
+ * for no `await`, so no query waits for it and none can land inside it. On
+ * PostgreSQL (or on SQLite while a Kysely transaction holds the connection)
+ * it is a Kysely transaction. A statement that fails rolls it all back and
+ * the error goes up.
+ */
+export async function transactionally<T>(db: Db, body: TransactionBody<T>): Promise<T> {
+  const sqlite = sqliteHandles.get(db);
+  const statements = sqliteStatements.get(db);
+  if (sqlite && statements && !sqlite.inTransaction) {
+    return sqlite.transaction(() => {
+      const steps = body(db);
+      for (let step = steps.next(); ; step = steps.next(executeNow(statements, step.value))) if (step.done) return step.value;
+    })();
+  }
+  return db.transaction().execute(async (tx) => {
+    const steps = body(tx);
+    for (let step = steps.next(); ; step = steps.next(await tx.executeQuery(step.value))) if (step.done) return step.value;
+  });
+}
 const postgresPools = new WeakMap<Db, pg.Pool>();
 
 /**

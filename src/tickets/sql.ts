@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { CompiledQuery, QueryResult, Selectable } from 'kysely';
 import type { Db, TicketTable } from '../storage/db';
-import { nowIso } from '../storage/db';
+import { nowIso, transactionally } from '../storage/db';
 import { randomUUID } from 'node:crypto';
 import {
   PRIORITY_ORDER,
@@ -40,8 +40,8 @@ export interface TicketStoreOptions {
   outbox?: boolean;
 }
 
-/** a transaction (or the database itself) */
-type Tx = Db;
+/** statements of a transaction (see transactionally) */
+type Steps<T = void> = Generator<CompiledQuery, T, QueryResult<any>>;
 
 export class SqlTicketStore implements TicketStore {
   constructor(
@@ -50,15 +50,15 @@ export class SqlTicketStore implements TicketStore {
   ) {}
 
   /** Records an event, and queues it for the helpdesk when the outbox is on. Never given a secret. */
-  private async record(tx: Tx, ticket: { ref: string; status: string; category: string; priority: string }, at: string, actor: string, type: string, data: Record<string, unknown>) {
-    await tx.insertInto('ticket_events').values({ ref: ticket.ref, at, actor, type, data: JSON.stringify(data) }).execute();
+  private *record(tx: Db, ticket: { ref: string; status: string; category: string; priority: string }, at: string, actor: string, type: string, data: Record<string, unknown>): Steps {
+    yield tx.insertInto('ticket_events').values({ ref: ticket.ref, at, actor, type, data: JSON.stringify(data) }).compile();
     if (this.options.outbox) {
       const key = randomUUID();
       const payload = { id: key, type, at, actor, ticket: { ref: ticket.ref, status: ticket.status, category: ticket.category, priority: ticket.priority }, data };
-      await tx
+      yield tx
         .insertInto('outbox')
         .values({ idempotency_key: key, ref: ticket.ref, type, payload: JSON.stringify(payload), next_attempt_at: at, created_at: at, locked_until: null, delivered_at: null, last_error: null })
-        .execute();
+        .compile();
     }
   }
 
@@ -69,34 +69,7 @@ export class SqlTicketStore implements TicketStore {
       const now = nowIso();
       const ref = newTicketRef();
       try {
-        await this.db.transaction().execute(async (tx) => {
-          await tx
-            .insertInto('tickets')
-            .values({
-              ref,
-              case_key: t.caseKey,
-              category: t.category,
-              priority: t.priority,
-              status: 'open',
-              channel_id: t.channelId,
-              user_id: t.userId,
-              conversation_id: t.conversationId,
-              username: t.evidence.username?.value ?? null,
-              email: t.evidence.email?.value ?? null,
-              phone: t.evidence.phone?.value ?? null,
-              evidence: JSON.stringify(t.evidence),
-              description: t.description,
-              transcript: JSON.stringify(t.transcript),
-              conversation_ref: JSON.stringify(t.conversationRef),
-              created_at: now,
-              updated_at: now,
-            })
-            .execute();
-          await this.record(tx, { ref, status: 'open', category: t.category, priority: t.priority }, now, 'bot', 'opened', {
-            evidence: t.evidence,
-            description: t.description,
-          });
-        });
+        await transactionally(this.db, (tx) => this.inserted(tx, t, ref, now));
       } catch (e) {
         // same case opened concurrently (case_key) or a reference collision: look again
         if (isUniqueViolation(e)) continue;
@@ -110,24 +83,59 @@ export class SqlTicketStore implements TicketStore {
 
   async act(ref: string, actor: string, action: TicketAction): Promise<Ticket> {
     const key = ref.toUpperCase();
-    await this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('tickets').select(['ref', 'status', 'category', 'priority', 'assignee']).where('ref', '=', key).executeTakeFirst();
-      if (!row) throw new TicketNotFoundError(ref);
-      const status = nextStatus(key, row.status as Ticket['status'], action.type);
-      const now = nowIso();
-      const assignee = action.type === 'claimed' ? actor : row.assignee;
-      // the status is checked again in the update: a concurrent action in between makes this one fail, not overwrite
-      const res = await tx
-        .updateTable('tickets')
-        .set({ status, assignee, updated_at: now })
-        .where('ref', '=', key)
-        .where('status', '=', row.status)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new Error(`ticket ${key} changed during ${action.type}; try again`);
-      const { type, ...data } = action;
-      await this.record(tx, { ...row, status }, now, actor, type, { ...data, status, ...(type === 'claimed' ? { assignee } : {}) });
-    });
+    await transactionally(this.db, (tx) => this.acted(tx, ref, actor, action));
     return (await this.get(key))!;
+  }
+
+  /** The new ticket and its first event. */
+  private *inserted(tx: Db, t: NewTicket, ref: string, now: string): Steps {
+    yield tx
+      .insertInto('tickets')
+      .values({
+        ref,
+        case_key: t.caseKey,
+        category: t.category,
+        priority: t.priority,
+        status: 'open',
+        channel_id: t.channelId,
+        user_id: t.userId,
+        conversation_id: t.conversationId,
+        username: t.evidence.username?.value ?? null,
+        email: t.evidence.email?.value ?? null,
+        phone: t.evidence.phone?.value ?? null,
+        evidence: JSON.stringify(t.evidence),
+        description: t.description,
+        transcript: JSON.stringify(t.transcript),
+        conversation_ref: JSON.stringify(t.conversationRef),
+        created_at: now,
+        updated_at: now,
+      })
+      .compile();
+    yield* this.record(tx, { ref, status: 'open', category: t.category, priority: t.priority }, now, 'bot', 'opened', {
+      evidence: t.evidence,
+      description: t.description,
+    });
+  }
+
+  /** The action checked against the ticket's status, applied and recorded. */
+  private *acted(tx: Db, ref: string, actor: string, action: TicketAction): Steps {
+    const key = ref.toUpperCase();
+    const [row] = (yield tx.selectFrom('tickets').select(['ref', 'status', 'category', 'priority', 'assignee']).where('ref', '=', key).compile())
+      .rows as Pick<Selectable<TicketTable>, 'ref' | 'status' | 'category' | 'priority' | 'assignee'>[];
+    if (!row) throw new TicketNotFoundError(ref);
+    const status = nextStatus(key, row.status as Ticket['status'], action.type);
+    const now = nowIso();
+    const assignee = action.type === 'claimed' ? actor : row.assignee;
+    // the status is checked again in the update: a concurrent action in between makes this one fail, not overwrite
+    const res = yield tx
+      .updateTable('tickets')
+      .set({ status, assignee, updated_at: now })
+      .where('ref', '=', key)
+      .where('status', '=', row.status)
+      .compile();
+    if (Number(res.numAffectedRows) !== 1) throw new Error(`ticket ${key} changed during ${action.type}; try again`);
+    const { type, ...data } = action;
+    yield* this.record(tx, { ...row, status }, now, actor, type, { ...data, status, ...(type === 'claimed' ? { assignee } : {}) });
   }
 
   async get(ref: string): Promise<Ticket | undefined> {

@@ -8,6 +8,7 @@ import { directoryContract } from './directory.contract';
 import { ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
 import { conversationStoreContract } from './conversations.contract';
+import { databaseContract } from './database.contract';
 import { describePg, freshSchema, PG_URL } from '../support/pg';
 
 /**
@@ -52,6 +53,7 @@ describePg('PostgreSQL stores', () => {
 
   limitsContract('PostgreSQL', fresh);
   conversationStoreContract('PostgreSQL', fresh);
+  databaseContract('PostgreSQL', fresh, { oneWriter: false });
 
   test('migrations are idempotent and safe to run from two processes at once', async () => {
     const s = await freshSchema('m');

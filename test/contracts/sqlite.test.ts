@@ -11,6 +11,7 @@ import { directoryContract } from './directory.contract';
 import { ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
 import { conversationStoreContract } from './conversations.contract';
+import { databaseContract } from './database.contract';
 
 /** The embedded (SQLite) implementations against their contracts. */
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-sqlite-'));
@@ -39,6 +40,7 @@ const freshSqlite = async () => {
 };
 limitsContract('SQLite', freshSqlite);
 conversationStoreContract('SQLite', freshSqlite);
+databaseContract('SQLite', freshSqlite, { oneWriter: true });
 
 test('the database keeps no plaintext demo password, only salted scrypt hashes', async () => {
   const dir = tmp();
