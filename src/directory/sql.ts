@@ -1,5 +1,5 @@
 import type { Db } from '../storage/db';
-import { nowIso } from '../storage/db';
+import { nowIso, run } from '../storage/db';
 import type { Secret } from '../evidence/secret';
 import type { AccountDirectory, CheckOutcome, EvidenceChecks } from './index';
 import { DECOY_HASH, hashPassword, verifyPassword } from './password-hash';
@@ -25,9 +25,7 @@ export class SqlDirectory implements AccountDirectory {
   }
 
   async checkEvidence(e: { username?: string; email?: string; phone?: string }): Promise<EvidenceChecks> {
-    const account = e.username
-      ? await this.db.selectFrom('accounts').selectAll().where('username', '=', e.username).executeTakeFirst()
-      : undefined;
+    const account = e.username ? (await run(this.db, this.db.selectFrom('accounts').selectAll().where('username', '=', e.username)))[0] : undefined;
     const cmp = (given: string | undefined, actual: string | null | undefined): CheckOutcome =>
       !given || !account || !actual ? 'not_checked' : given === actual ? 'matched' : 'not_matched';
     return {

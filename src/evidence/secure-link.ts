@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../storage/db';
+import { run, type Db } from '../storage/db';
 import type { StoredConversationRef } from '../tickets';
 
 /** How long a one-time password link works. */
@@ -30,9 +30,9 @@ export class SecureLinks {
   async create(target: SecureLinkTarget): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const created = this.now();
-    await this.db
-      .insertInto('secure_links')
-      .values({
+    await run(
+      this.db,
+      this.db.insertInto('secure_links').values({
         token_hash: hash(token),
         conversation_key: target.conversationKey,
         username: target.username,
@@ -40,8 +40,8 @@ export class SecureLinks {
         created_at: new Date(created).toISOString(),
         expires_at: new Date(created + LINK_TTL_MS).toISOString(),
         used_at: null,
-      })
-      .execute();
+      }),
+    );
     return `${this.publicUrl.replace(/\/$/, '')}/secure/${token}`;
   }
 

@@ -1,4 +1,4 @@
-import type { Db } from './db';
+import { run, type Db } from './db';
 import type { TranscriptLine } from '../tickets';
 
 /**
@@ -11,13 +11,10 @@ export class TranscriptLog {
 
   /** The last `limit` lines, oldest first. */
   async recent(conversationKey: string, limit = 200): Promise<TranscriptLine[]> {
-    const rows = await this.db
-      .selectFrom('transcript_lines')
-      .select(['at', 'role', 'text'])
-      .where('conversation_id', '=', conversationKey)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await run(
+      this.db,
+      this.db.selectFrom('transcript_lines').select(['at', 'role', 'text']).where('conversation_id', '=', conversationKey).orderBy('id', 'desc').limit(limit),
+    );
     return rows.reverse().map((r) => ({ at: r.at, role: r.role as TranscriptLine['role'], text: r.text }));
   }
 }

@@ -1,4 +1,4 @@
-import { transactionally, type Db } from '../../src/storage/db';
+import { run, transactionally, type Db } from '../../src/storage/db';
 
 /**
  * The database layer itself, on every engine: `transactionally` is all or
@@ -46,6 +46,11 @@ export function databaseContract(
       expect(await usernames()).toEqual([]);
     });
 
+    test('run: one statement, its rows', async () => {
+      expect(await run(db, account(db, 'r1'))).toEqual([]);
+      expect(await run(db, db.selectFrom('accounts').select(['username', 'email']))).toEqual([{ username: 'r1', email: 'r1@example.com' }]);
+    });
+
     test('a query issued while another caller has a transaction open is not part of it', async () => {
       const rolledBack = db.transaction().execute(async (tx) => {
         await account(tx, 'inside').execute();
@@ -54,9 +59,9 @@ export function databaseContract(
         throw new Error('give up');
       });
       await tick();
-      await account(db, 'outside').execute();
+      await Promise.all([account(db, 'outside').execute(), run(db, account(db, 'outside.run'))]);
       await expect(rolledBack).rejects.toThrow('give up');
-      expect(await usernames()).toEqual(['outside']);
+      expect(await usernames()).toEqual(['outside', 'outside.run']);
     });
 
     test('racing transactions of both kinds and plain queries all finish, every insert is there', async () => {
