@@ -358,6 +358,9 @@ export class Engine {
         openTicket: fromPromise(async ({ input: req, system }: { system: AnyActorSystem; input: TicketRequest }) => {
           const { input, key, pending, flags } = scope(system);
           const e = req.evidence;
+          // what the ticket needs, looked up while the daily limit is checked (its errors are handled below)
+          const lookups = Promise.all([directory.checkEvidence(e), transcript.recent(key)]);
+          lookups.catch(() => undefined);
           if (limits) {
             const verdict = limits.ticketAllowed(await tickets.listForUser(input.channelId, input.userId), req.caseKey);
             if (!verdict.allowed) {
@@ -368,8 +371,8 @@ export class Engine {
             }
           }
           try {
-          const checks = await directory.checkEvidence(e);
-          const history = [...(await transcript.recent(key)), ...pending];
+          const [checks, recent] = await lookups;
+          const history = [...recent, ...pending];
           const { ticket, created } = await tickets.open({
             caseKey: req.caseKey,
             category: req.category,

@@ -1,6 +1,6 @@
 import type { CompiledQuery, QueryResult, Selectable } from 'kysely';
 import type { Db, TicketTable } from '../storage/db';
-import { nowIso, transactionally } from '../storage/db';
+import { nowIso, run, transactionally } from '../storage/db';
 import { randomUUID } from 'node:crypto';
 import {
   PRIORITY_ORDER,
@@ -64,17 +64,17 @@ export class SqlTicketStore implements TicketStore {
 
   async open(t: NewTicket): Promise<{ ticket: Ticket; created: boolean }> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const existing = await this.db.selectFrom('tickets').selectAll().where('case_key', '=', t.caseKey).executeTakeFirst();
-      if (existing) return { ticket: fromRow(existing), created: false };
       const now = nowIso();
       const ref = newTicketRef();
+      let existing: Selectable<TicketTable> | undefined;
       try {
-        await transactionally(this.db, (tx) => this.inserted(tx, t, ref, now));
+        existing = await transactionally(this.db, (tx) => this.inserted(tx, t, ref, now));
       } catch (e) {
         // same case opened concurrently (case_key) or a reference collision: look again
         if (isUniqueViolation(e)) continue;
         throw e;
       }
+      if (existing) return { ticket: fromRow(existing), created: false };
       // what was just written: no need to read the row back
       return { ticket: { ...t, ref, status: 'open', assignee: null, createdAt: now, updatedAt: now }, created: true };
     }
@@ -87,8 +87,10 @@ export class SqlTicketStore implements TicketStore {
     return (await this.get(key))!;
   }
 
-  /** The new ticket and its first event. */
-  private *inserted(tx: Db, t: NewTicket, ref: string, now: string): Steps {
+  /** The new ticket and its first event; or, when this case has one already, that one (and nothing written). */
+  private *inserted(tx: Db, t: NewTicket, ref: string, now: string): Steps<Selectable<TicketTable> | undefined> {
+    const [existing] = (yield tx.selectFrom('tickets').selectAll().where('case_key', '=', t.caseKey).compile()).rows as Selectable<TicketTable>[];
+    if (existing) return existing;
     yield tx
       .insertInto('tickets')
       .values({
@@ -115,6 +117,7 @@ export class SqlTicketStore implements TicketStore {
       evidence: t.evidence,
       description: t.description,
     });
+    return undefined;
   }
 
   /** The action checked against the ticket's status, applied and recorded. */
@@ -153,13 +156,10 @@ export class SqlTicketStore implements TicketStore {
   }
 
   async listForUser(channelId: string, userId: string): Promise<Ticket[]> {
-    const rows = await this.db
-      .selectFrom('tickets')
-      .selectAll()
-      .where('channel_id', '=', channelId)
-      .where('user_id', '=', userId)
-      .orderBy('updated_at', 'desc')
-      .execute();
+    const rows = await run(
+      this.db,
+      this.db.selectFrom('tickets').selectAll().where('channel_id', '=', channelId).where('user_id', '=', userId).orderBy('updated_at', 'desc'),
+    );
     return rows.map(fromRow);
   }
 
