@@ -16,19 +16,11 @@ import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { SCRIPT } from './script';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_MS = 2000;
-const SCRIPT = [
-  'someone hacked my account',
-  '@kite.runner{i}',
-  'user{i}@example.com',
-  '+44 7911 123456',
-  'skip',
-  'They changed the email on my account last night.',
-  'Yes, open the ticket',
-];
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 const f1 = (n: number) => n.toFixed(1);

@@ -41,6 +41,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import pg from 'pg';
+import { SCRIPT } from '../script';
 
 const ROOT = path.resolve(__dirname, '../..');
 const C = Number(process.env.BENCH_CONCURRENCY ?? 200);
@@ -154,15 +155,6 @@ function memOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-const SCRIPT = [
-  'someone hacked my account',
-  '@kite.runner{i}',
-  'user{i}@example.com',
-  '+44 7911 123456',
-  'skip',
-  'They changed the email on my account last night.',
-  'Yes, open the ticket',
-];
 let convSeq = 0;
 const runId = randomBytes(3).toString('hex');
 
