@@ -304,7 +304,8 @@ const sqliteHandles = new WeakMap<Db, Database.Database>();
 const sqliteStatements = new WeakMap<Db, StatementSource>();
 
 /** A transaction's statements, in order: each `yield` is one query (compiled), and gets its result back. */
-export type TransactionBody<T> = (tx: Db) => Generator<CompiledQuery, T, QueryResult<any>>;
+export type TransactionSteps<T = void> = Generator<CompiledQuery, T, QueryResult<any>>;
+export type TransactionBody<T> = (tx: Db) => TransactionSteps<T>;
 
 /**
  * Runs a transaction written once for both engines. On SQLite it runs

@@ -1,5 +1,5 @@
-import type { CompiledQuery, QueryResult, Selectable } from 'kysely';
-import type { Db, TicketTable } from '../storage/db';
+import type { Selectable } from 'kysely';
+import type { Db, TicketTable, TransactionSteps as Steps } from '../storage/db';
 import { nowIso, run, transactionally } from '../storage/db';
 import { randomUUID } from 'node:crypto';
 import {
@@ -39,9 +39,6 @@ export interface TicketStoreOptions {
   /** write every event to the outbox too, for the helpdesk webhook */
   outbox?: boolean;
 }
-
-/** statements of a transaction (see transactionally) */
-type Steps<T = void> = Generator<CompiledQuery, T, QueryResult<any>>;
 
 export class SqlTicketStore implements TicketStore {
   constructor(
