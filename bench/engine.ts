@@ -6,6 +6,7 @@
  * took, which shows where a turn waits, not only where it spends CPU.
  *
  *   npm run bench:engine          # BENCH_CONCURRENCY=200 BENCH_SECONDS=10
+ *   DATABASE_URL=postgres://… DATABASE_SCHEMA=bench npm run bench:engine
  *
  * It is a diagnostic next to `npm run bench:load` (which compares the whole
  * bot with the echo bot over HTTP) and asserts nothing.
@@ -27,7 +28,7 @@ const f1 = (n: number) => n.toFixed(1);
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-engine-'));
-  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: path.resolve(__dirname, '../knowledge'), AGENT_API_TOKEN: 'bench-'.padEnd(32, 'x'), LOG_LEVEL: 'warn' });
+  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: path.resolve(__dirname, '../knowledge'), AGENT_API_TOKEN: 'bench-'.padEnd(32, 'x'), LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: process.env.DATABASE_SCHEMA });
   const app = await createApp(config, { logger: pino({ level: 'warn' }) });
   const { engine } = app;
 
@@ -92,7 +93,7 @@ async function main() {
   const wall = performance.now() - t0;
   const all = steps.flat().sort((a, b) => a - b);
 
-  console.log(`engine alone, ${CONCURRENCY} conversations, ${SECONDS} s (after ${WARMUP_MS / 1000} s warm-up), SQLite`);
+  console.log(`engine alone, ${CONCURRENCY} conversations, ${SECONDS} s (after ${WARMUP_MS / 1000} s warm-up), ${app.dbEngine}`);
   console.log(
     `  ${all.length} turns, ${Math.round((all.length / wall) * 1000)} turns/s, CPU ${((cpu.user + cpu.system) / 1000 / all.length).toFixed(3)} ms/turn, ` +
       `p50 ${f1(pct(all, 0.5))} ms, p99 ${f1(pct(all, 0.99))} ms, RSS ${Math.round(process.memoryUsage.rss() / 1e6)} MB`,
