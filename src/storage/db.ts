@@ -294,14 +294,18 @@ export async function openSqlite(dataDir: string, opts: { cacheMb?: number } = {
   sqlite.pragma(`cache_size = -${(opts.cacheMb ?? 32) * 1024}`);
   const statements = withStatementCache(sqlite);
   const db = new Kysely<Schema>({ dialect: sharedSqliteDialect(statements) });
-  sqliteHandles.set(db, sqlite);
-  sqliteStatements.set(db, statements);
+  sqliteHandles.set(db, { handle: sqlite, statements });
   await migrate(db);
   return { db, file };
 }
 
-const sqliteHandles = new WeakMap<Db, Database.Database>();
-const sqliteStatements = new WeakMap<Db, StatementSource>();
+const sqliteHandles = new WeakMap<Db, { handle: Database.Database; statements: StatementSource }>();
+
+/** The SQLite statements of a Kysely instance from openSqlite, when a statement can run on them now (no Kysely transaction holds the connection). */
+function sqliteNow(db: Db): StatementSource | undefined {
+  const sqlite = sqliteHandles.get(db);
+  return sqlite && !sqlite.handle.inTransaction ? sqlite.statements : undefined;
+}
 
 /** A transaction's statements, in order: each `yield` is one query (compiled), and gets its result back. */
 export type TransactionSteps<T = void> = Generator<CompiledQuery, T, QueryResult<any>>;
@@ -316,10 +320,9 @@ export type TransactionBody<T> = (tx: Db) => TransactionSteps<T>;
  * the error goes up.
  */
 export async function transactionally<T>(db: Db, body: TransactionBody<T>): Promise<T> {
-  const sqlite = sqliteHandles.get(db);
-  const statements = sqliteStatements.get(db);
-  if (sqlite && statements && !sqlite.inTransaction) {
-    return sqlite.transaction(() => {
+  const statements = sqliteNow(db);
+  if (statements) {
+    return sqliteHandles.get(db)!.handle.transaction(() => {
       const steps = body(db);
       for (let step = steps.next(); ; step = steps.next(executeNow(statements, step.value))) if (step.done) return step.value;
     })();
@@ -338,9 +341,8 @@ export async function transactionally<T>(db: Db, body: TransactionBody<T>): Prom
  * transaction holds the SQLite connection, through Kysely.
  */
 export async function run<R>(db: Db, query: Compilable<R>): Promise<R[]> {
-  const sqlite = sqliteHandles.get(db);
-  const statements = sqliteStatements.get(db);
-  if (sqlite && statements && !sqlite.inTransaction) return executeNow<R>(statements, query.compile()).rows;
+  const statements = sqliteNow(db);
+  if (statements) return executeNow<R>(statements, query.compile()).rows;
   return (await db.executeQuery(query.compile())).rows;
 }
 
@@ -364,7 +366,7 @@ export function postgresPool(db: Db): pg.Pool | undefined {
  * `inTransaction`, or go through `db.connection()`).
  */
 export function sqliteHandle(db: Db): Database.Database | undefined {
-  return sqliteHandles.get(db);
+  return sqliteHandles.get(db)?.handle;
 }
 
 export { engineOf, type DbEngine } from './dialect';
