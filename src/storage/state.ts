@@ -56,12 +56,13 @@ interface Pending {
  * exists is stale too; NEW_ITEM_ETAG creates, and is stale if the item exists.
  *
  * A turn reads once and saves once (saveTurn: the item and its transcript
- * lines together). On PostgreSQL the save is one statement, so one round
- * trip. On SQLite every statement here is a prepared statement run on the
- * connection directly (Kysely's query building and connection queue cost
- * more than SQLite itself on these), and the turns that finish in the same
- * tick of the event loop share one commit (group commit, up to 16); each keeps its own
- * compare-and-swap, and a stale one writes nothing and fails alone.
+ * lines together). The turns that finish in the same tick of the event loop
+ * share the work (up to GROUP_COMMIT_MAX): on SQLite one commit (every
+ * statement here is a prepared statement run on the connection directly;
+ * Kysely's query building and connection queue cost more than SQLite itself
+ * on these), on PostgreSQL one statement for their reads and one for their
+ * saves. Each save keeps its own compare-and-swap, and a stale one writes
+ * nothing and fails alone.
  */
 export class SqlStorage implements Storage, ConversationStore {
   private readonly sqlite?: SqliteStatements;
@@ -263,18 +264,77 @@ class SqliteStatements {
   }
 }
 
-/** PostgreSQL: a turn's read and save as named statements (parsed and planned once per connection). */
+/**
+ * PostgreSQL: a turn's read and save as named statements (parsed and planned
+ * once per connection). Like SQLite's group commit, the reads asked for in
+ * the same tick of the event loop go out as one statement, and so do the
+ * saves (up to GROUP_COMMIT_MAX): one round trip and one pool checkout for
+ * the group instead of one per turn. Each save in a group keeps its own
+ * compare-and-swap; a stale one writes nothing and fails alone. If the group's
+ * statement fails (a deadlock with another process's group, a value the
+ * server refuses), its saves are run again one by one, so a fault stays with
+ * the turn that caused it.
+ */
 class PostgresStatements {
+  private reads: { keys: string[]; resolve: (rows: Row[]) => void; reject: (err: unknown) => void }[] = [];
+  private saves: Pending[] = [];
+
   constructor(private readonly pool: pg.Pool) {}
 
-  async read(keys: string[]): Promise<Row[]> {
-    const res = await this.pool.query<Row>({ name: 'reclaim_state_read', text: 'select key, etag, data from conversation_state where key = any($1::text[])', values: [keys] });
-    return res.rows;
+  read(keys: string[]): Promise<Row[]> {
+    return new Promise((resolve, reject) => {
+      const n = this.reads.push({ keys, resolve, reject });
+      if (n === 1) setImmediate(() => void this.flushReads());
+      else if (n >= GROUP_COMMIT_MAX) void this.flushReads();
+    });
+  }
+
+  saveTurn(write: TurnWrite): Promise<void> {
+    // one row per key in a group's statement: a second save of the same key (a stale one, as a
+    // process saves a conversation one turn at a time) goes alone, and the row lock orders the two
+    if (this.saves.some((p) => p.write.key === write.key)) return this.saveOne(write);
+    return new Promise<void>((resolve, reject) => {
+      const n = this.saves.push({ write, resolve, reject });
+      if (n === 1) setImmediate(() => void this.flushSaves());
+      else if (n >= GROUP_COMMIT_MAX) void this.flushSaves();
+    });
+  }
+
+  private async flushReads(): Promise<void> {
+    const group = this.reads;
+    if (group.length === 0) return;
+    this.reads = [];
+    try {
+      const keys = [...new Set(group.flatMap((g) => g.keys))];
+      const res = await this.pool.query<Row>({ name: 'reclaim_state_read', text: 'select key, etag, data from conversation_state where key = any($1::text[])', values: [keys] });
+      if (group.length === 1) return group[0]!.resolve(res.rows);
+      const byKey = new Map(res.rows.map((r) => [r.key, r]));
+      for (const g of group) g.resolve(g.keys.flatMap((k) => byKey.get(k) ?? []));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    }
+  }
+
+  private async flushSaves(): Promise<void> {
+    const group = this.saves;
+    if (group.length === 0) return;
+    this.saves = [];
+    if (group.length === 1) return settle(group[0]!, this.saveOne(group[0]!.write));
+    let saved: Set<string>;
+    try {
+      saved = await this.saveGroup(group.map((p) => p.write));
+    } catch (err) {
+      // the server is gone: every save in the group fails as a single one would
+      if (isBrokenConnection(err)) return void group.forEach((p) => p.reject(err));
+      group.forEach((p) => void settle(p, this.saveOne(p.write)));
+      return;
+    }
+    for (const p of group) (saved.has(p.write.key) ? p.resolve() : p.reject(new StaleWriteError(p.write.key)));
   }
 
   /** The compare-and-swap and the transcript lines in one statement (atomic on its own, one round trip). */
-  async saveTurn(w: TurnWrite, client: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
-    const kind = w.eTag === NEW_ITEM_ETAG ? 'create' : w.eTag !== '*' ? 'update' : 'upsert';
+  async saveOne(w: TurnWrite, client: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
+    const kind = kindOf(w);
     const values = [
       w.key,
       randomUUID(),
@@ -289,13 +349,31 @@ class PostgresStatements {
     if (res.rows[0]?.n !== 1) throw new StaleWriteError(w.key);
   }
 
+  /** Several turns of different conversations in one statement; the keys of those saved (the others were stale). */
+  private async saveGroup(writes: TurnWrite[]): Promise<Set<string>> {
+    // the same order in every process, so two groups lock the rows they share in the same order
+    const sorted = [...writes].sort((a, b) => (a.key < b.key ? -1 : 1));
+    const lines = sorted.flatMap((w) => w.lines.map((l) => [w.key, l.at, l.role, storableText(l.text)] as const));
+    const values = [
+      sorted.map((w) => w.key),
+      sorted.map(() => randomUUID()),
+      sorted.map((w) => JSON.stringify(w.item)),
+      sorted.map((w) => (kindOf(w) === 'update' ? w.eTag : null)),
+      sorted.map(kindOf),
+      nowIso(),
+      ...[0, 1, 2, 3].map((i) => lines.map((l) => l[i])),
+    ];
+    const res = await this.pool.query<{ key: string }>({ name: 'reclaim_state_save_group', text: SAVE_GROUP, values });
+    return new Set(res.rows.map((r) => r.key));
+  }
+
   /** Several items in one transaction (botbuilder's Storage.write): all saved, or none and StaleWriteError. */
   async writeAll(writes: TurnWrite[]): Promise<void> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      for (const w of writes) await this.saveTurn(w, client);
+      for (const w of writes) await this.saveOne(w, client);
       await client.query('commit');
     } catch (err) {
       if (isBrokenConnection(err)) broken = err as Error;
@@ -328,3 +406,42 @@ const SAVE_TURN = Object.fromEntries(
      select count(*)::int as n from s`,
   ]),
 ) as Record<keyof typeof SAVE_STATE, string>;
+
+/** $1-$5 per conversation: key, new etag, data, the eTag read (updates only), kind; $6 updated_at; $7-$10 per line: key, at, role, text */
+const SAVE_GROUP = `with w as (
+    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as w(key, etag, data, expected, kind)
+  ),
+  c as (
+    insert into conversation_state (key, etag, data, updated_at)
+    select key, etag, data, $6 from w where kind = 'create'
+    on conflict (key) do nothing
+    returning key
+  ),
+  u as (
+    update conversation_state s set data = w.data, etag = w.etag, updated_at = $6
+    from w where w.kind = 'update' and s.key = w.key and s.etag = w.expected
+    returning s.key
+  ),
+  p as (
+    insert into conversation_state (key, etag, data, updated_at)
+    select key, etag, data, $6 from w where kind = 'upsert'
+    on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at
+    returning key
+  ),
+  s as (select key from c union all select key from u union all select key from p),
+  t as (
+    insert into transcript_lines (conversation_id, at, role, text)
+    select l.key, l.at, l.role, l.text
+    from unnest($7::text[], $8::text[], $9::text[], $10::text[]) with ordinality as l(key, at, role, text, n)
+    where l.key in (select key from s)
+    order by l.n
+  )
+  select key from s`;
+
+function kindOf(w: TurnWrite): keyof typeof SAVE_STATE {
+  return w.eTag === NEW_ITEM_ETAG ? 'create' : w.eTag !== '*' ? 'update' : 'upsert';
+}
+
+function settle(p: Pending, saving: Promise<void>): Promise<void> {
+  return saving.then(p.resolve, p.reject);
+}
