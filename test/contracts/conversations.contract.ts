@@ -77,6 +77,41 @@ export function conversationStoreContract(name: string, make: () => Promise<{ db
       for (const [i, key] of keys.entries()) expect(await texts(key)).toEqual([`hello ${i}`]);
     });
 
+    test('reads asked for together each get their own conversations and none of the others', async () => {
+      await Promise.all(['c/ra', 'c/rb', 'c/rc'].map((key, n) => store.saveTurn({ key, item: { n }, eTag: NEW_ITEM_ETAG, lines: [] })));
+      const [a, bc, none, all] = await Promise.all([store.read(['c/ra']), store.read(['c/rb', 'c/rc']), store.read(['c/missing']), store.read(['c/rc', 'c/ra', 'c/missing'])]);
+      expect(Object.keys(a)).toEqual(['c/ra']);
+      expect(a['c/ra'].n).toBe(0);
+      expect(Object.keys(bc).sort()).toEqual(['c/rb', 'c/rc']);
+      expect([bc['c/rb'].n, bc['c/rc'].n]).toEqual([1, 2]);
+      expect(none).toEqual({});
+      expect(Object.keys(all).sort()).toEqual(['c/ra', 'c/rc']);
+    });
+
+    test('saves of every kind started together (new, with the eTag read, unconditional, stale) each get their own outcome', async () => {
+      await store.saveTurn({ key: 'c/k-upd', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      await store.saveTurn({ key: 'c/k-old', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      await store.saveTurn({ key: 'c/k-any', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      const read = await store.read(['c/k-upd']);
+      const results = await Promise.allSettled([
+        store.saveTurn({ key: 'c/k-new', item: { n: 2 }, eTag: NEW_ITEM_ETAG, lines: lines('new 1', 'new 2') }),
+        store.saveTurn({ key: 'c/k-upd', item: { n: 2 }, eTag: read['c/k-upd'].eTag, lines: lines('updated') }),
+        store.saveTurn({ key: 'c/k-any', item: { n: 2 }, eTag: '*', lines: lines('unconditional') }),
+        store.saveTurn({ key: 'c/k-old', item: { n: 2 }, eTag: 'not-the-etag', lines: lines('stale') }),
+        store.saveTurn({ key: 'c/k-upd2', item: { n: 2 }, eTag: 'no-such-item', lines: lines('stale too') }),
+        store.saveTurn({ key: 'c/k-any2', item: { n: 2 }, eTag: '*', lines: [] }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StaleWriteError);
+      const items = await store.read(['c/k-new', 'c/k-upd', 'c/k-any', 'c/k-old', 'c/k-upd2', 'c/k-any2']);
+      expect(Object.fromEntries(Object.entries(items).map(([k, v]) => [k, v.n]))).toEqual({ 'c/k-new': 2, 'c/k-upd': 2, 'c/k-any': 2, 'c/k-old': 1, 'c/k-any2': 2 });
+      expect(await texts('c/k-new')).toEqual(['new 1', 'new 2']);
+      expect(await texts('c/k-upd')).toEqual(['updated']);
+      expect(await texts('c/k-any')).toEqual(['unconditional']);
+      expect(await texts('c/k-old')).toEqual([]);
+      expect(await texts('c/k-upd2')).toEqual([]);
+    });
+
     test('a write by another instance (another process) is seen: the copy this one kept is not used once it is stale', async () => {
       const other = new SqlStorage(db);
       await store.saveTurn({ key: 'c/o', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });

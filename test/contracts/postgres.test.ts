@@ -1,5 +1,6 @@
 import { openPostgres, type Db } from '../../src/storage/db';
-import { SqlStorage } from '../../src/storage/state';
+import { randomBytes } from 'node:crypto';
+import { NEW_ITEM_ETAG, SqlStorage, StaleWriteError } from '../../src/storage/state';
 import { SqlDirectory } from '../../src/directory/sql';
 import { SqlTicketStore } from '../../src/tickets/sql';
 import { DEMO_ACCOUNTS } from '../../src/directory/demo';
@@ -73,6 +74,55 @@ describePg('PostgreSQL stores', () => {
         expect.arrayContaining(['conversation_state', 'tickets', 'ticket_events', 'transcript_lines', 'accounts', 'password_history', 'rate_limits']),
       );
     } finally {
+      await s.drop();
+    }
+  });
+
+  test('a save the server refuses fails alone: the other saves of its group are saved', async () => {
+    const { db, close } = await fresh();
+    try {
+      const store = new SqlStorage(db);
+      // a key longer than a btree index entry can hold: PostgreSQL refuses the row (SQLite would not)
+      const huge = `c/${randomBytes(4000).toString('hex')}`;
+      const results = await Promise.allSettled(['c/g1', huge, 'c/g2'].map((key) => store.saveTurn({ key, item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [{ at: 'now', role: 'user', text: key.slice(0, 8) }] })));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/index row size/);
+      expect(Object.keys(await store.read(['c/g1', huge, 'c/g2'])).sort()).toEqual(['c/g1', 'c/g2']);
+      const lines = await db.selectFrom('transcript_lines').select('conversation_id').execute();
+      expect(lines.map((l) => l.conversation_id).sort()).toEqual(['c/g1', 'c/g2']);
+    } finally {
+      await close();
+    }
+  });
+
+  test('two processes saving groups over the same conversations at once: each save is saved or stale, never lost or an error', async () => {
+    const s = await freshSchema('g');
+    const opened = await Promise.all([openPostgres(PG_URL, { schema: s.schema, poolSize: 4 }), openPostgres(PG_URL, { schema: s.schema, poolSize: 4 })]).catch(async (e: unknown) => {
+      await s.drop();
+      throw e;
+    });
+    try {
+      const [a, b] = opened.map(({ db }) => new SqlStorage(db));
+      const keys = Array.from({ length: 12 }, (_, i) => `c/shared-${i}`);
+      await Promise.all(keys.map((key) => a!.saveTurn({ key, item: { n: 0 }, eTag: NEW_ITEM_ETAG, lines: [] })));
+      for (let round = 1; round <= 5; round++) {
+        const ra = await a!.read(keys);
+        const rb = await b!.read(keys);
+        // the same rows, in opposite orders, from both processes in the same instant
+        const results = await Promise.allSettled([
+          ...keys.map((key) => a!.saveTurn({ key, item: { n: round, by: 'a' }, eTag: ra[key].eTag, lines: [{ at: 'now', role: 'bot', text: `a${round}` }] })),
+          ...[...keys].reverse().map((key) => b!.saveTurn({ key, item: { n: round, by: 'b' }, eTag: rb[key].eTag, lines: [{ at: 'now', role: 'bot', text: `b${round}` }] })),
+        ]);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StaleWriteError);
+        // exactly one writer won each conversation, and only the winner's line was written
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(keys.length);
+        const now = await a!.read(keys);
+        for (const key of keys) expect(now[key].n).toBe(round);
+      }
+      const lines = await opened[0]!.db.selectFrom('transcript_lines').select(['conversation_id']).execute();
+      expect(lines).toHaveLength(keys.length * 5);
+    } finally {
+      await Promise.all(opened.map(({ db }) => db.destroy()));
       await s.drop();
     }
   });
