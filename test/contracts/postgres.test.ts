@@ -6,7 +6,7 @@ import { SqlTicketStore } from '../../src/tickets/sql';
 import { DEMO_ACCOUNTS } from '../../src/directory/demo';
 import { storageContract } from './storage.contract';
 import { directoryContract } from './directory.contract';
-import { ticketStoreContract } from './tickets.contract';
+import { sqlTicketOutboxContract, ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
 import { conversationStoreContract } from './conversations.contract';
 import { databaseContract } from './database.contract';
@@ -55,6 +55,7 @@ describePg('PostgreSQL stores', () => {
   limitsContract('PostgreSQL', fresh);
   conversationStoreContract('PostgreSQL', fresh);
   databaseContract('PostgreSQL', fresh, { oneWriter: false });
+  sqlTicketOutboxContract('PostgreSQL', fresh);
 
   test('migrations are idempotent and safe to run from two processes at once', async () => {
     const s = await freshSchema('m');

@@ -8,7 +8,7 @@ import { SqlTicketStore } from '../../src/tickets/sql';
 import { DEMO_ACCOUNTS } from '../../src/directory/demo';
 import { storageContract } from './storage.contract';
 import { directoryContract } from './directory.contract';
-import { ticketStoreContract } from './tickets.contract';
+import { sqlTicketOutboxContract, ticketStoreContract } from './tickets.contract';
 import { limitsContract } from './limits.contract';
 import { conversationStoreContract } from './conversations.contract';
 import { databaseContract } from './database.contract';
@@ -41,6 +41,7 @@ const freshSqlite = async () => {
 limitsContract('SQLite', freshSqlite);
 conversationStoreContract('SQLite', freshSqlite);
 databaseContract('SQLite', freshSqlite, { oneWriter: true });
+sqlTicketOutboxContract('SQLite', freshSqlite);
 
 test('the database keeps no plaintext demo password, only salted scrypt hashes', async () => {
   const dir = tmp();

@@ -1,4 +1,6 @@
+import type { Db } from '../../src/storage/db';
 import { REF_PATTERN, type NewTicket, type TicketStore } from '../../src/tickets';
+import { SqlTicketStore } from '../../src/tickets/sql';
 
 export function newTicket(over: Partial<NewTicket> = {}): NewTicket {
   return {
@@ -75,6 +77,41 @@ export function ticketStoreContract(name: string, make: () => Promise<{ store: T
 
     test('an unknown reference is simply not found', async () => {
       expect(await store.get('RC-ZZZZZZ')).toBeUndefined();
+    });
+  });
+}
+
+/** The SQL ticket store with the helpdesk outbox on: what opening a ticket writes, on every engine. */
+export function sqlTicketOutboxContract(name: string, make: () => Promise<{ db: Db; close(): Promise<void> }>) {
+  describe(`SqlTicketStore with the outbox: ${name}`, () => {
+    let db: Db;
+    let close: () => Promise<void>;
+    beforeEach(async () => ({ db, close } = await make()));
+    afterEach(async () => close());
+
+    test('a new ticket writes the ticket, its opened event and one outbox entry; the same case again (even concurrently) writes nothing', async () => {
+      const store = new SqlTicketStore(db, { outbox: true });
+      const input = newTicket();
+      const results = await Promise.all([store.open(input), store.open(input), store.open(input)]);
+      const { ref } = results[0]!.ticket;
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(await store.open(input)).toMatchObject({ created: false, ticket: { ref } });
+      expect(await store.get(ref)).toMatchObject(input);
+      const events = await db.selectFrom('ticket_events').selectAll().execute();
+      expect(events.map((e) => [e.ref, e.type, e.actor])).toEqual([[ref, 'opened', 'bot']]);
+      expect(JSON.parse(events[0]!.data)).toEqual({ evidence: input.evidence, description: input.description });
+      const outbox = await db.selectFrom('outbox').selectAll().execute();
+      expect(outbox).toHaveLength(1);
+      expect(outbox[0]).toMatchObject({ ref, type: 'opened', attempts: 0, delivered_at: null, locked_until: null });
+      const payload = JSON.parse(outbox[0]!.payload);
+      expect(payload).toMatchObject({ id: outbox[0]!.idempotency_key, type: 'opened', actor: 'bot', ticket: { ref, status: 'open', category: input.category, priority: input.priority } });
+      expect(payload.at).toBe(events[0]!.at);
+    });
+
+    test('without the outbox, opening writes no outbox entry', async () => {
+      await new SqlTicketStore(db).open(newTicket());
+      expect(await db.selectFrom('outbox').selectAll().execute()).toEqual([]);
+      expect(await db.selectFrom('ticket_events').select('type').execute()).toEqual([{ type: 'opened' }]);
     });
   });
 }
