@@ -371,29 +371,29 @@ export class Engine {
             }
           }
           try {
-          const [checks, recent] = await lookups;
-          const history = [...recent, ...pending];
-          const { ticket, created } = await tickets.open({
-            caseKey: req.caseKey,
-            category: req.category,
-            priority: priorityFor(req.category, req.distressed),
-            channelId: input.channelId,
-            userId: input.userId,
-            conversationId: input.conversationId,
-            evidence: {
-              username: e.username ? { value: e.username, check: checks.username } : null,
-              email: e.email ? { value: e.email, check: checks.email } : null,
-              phone: e.phone ? { value: e.phone, check: checks.phone } : null,
-              previousPasswords: e.passwords.map((outcome) => ({ outcome })),
-            },
-            description: e.description ?? null,
-            transcript: history,
-            conversationRef: input.conversationRef,
-          });
-          logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
-          if (created) flags.opened = { ref: ticket.ref, category: ticket.category, priority: ticket.priority, transcript: ticket.transcript };
-          metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
-          return { ref: ticket.ref };
+            const [checks, recent] = await lookups;
+            const history = [...recent, ...pending];
+            const { ticket, created } = await tickets.open({
+              caseKey: req.caseKey,
+              category: req.category,
+              priority: priorityFor(req.category, req.distressed),
+              channelId: input.channelId,
+              userId: input.userId,
+              conversationId: input.conversationId,
+              evidence: {
+                username: e.username ? { value: e.username, check: checks.username } : null,
+                email: e.email ? { value: e.email, check: checks.email } : null,
+                phone: e.phone ? { value: e.phone, check: checks.phone } : null,
+                previousPasswords: e.passwords.map((outcome) => ({ outcome })),
+              },
+              description: e.description ?? null,
+              transcript: history,
+              conversationRef: input.conversationRef,
+            });
+            logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
+            if (created) flags.opened = { ref: ticket.ref, category: ticket.category, priority: ticket.priority, transcript: ticket.transcript };
+            metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
+            return { ref: ticket.ref };
           } catch (err) {
             // the machine keeps the evidence and offers to try again; the operator needs the cause
             metrics?.errors.inc({ kind: 'ticket' });
