@@ -28,7 +28,7 @@ const f1 = (n: number) => n.toFixed(1);
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-engine-'));
-  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: path.resolve(__dirname, '../knowledge'), AGENT_API_TOKEN: 'bench-'.padEnd(32, 'x'), LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: process.env.DATABASE_SCHEMA });
+  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: path.resolve(__dirname, '../knowledge'), AGENT_API_TOKEN: 'bench-'.padEnd(32, 'x'), LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: process.env.DATABASE_SCHEMA, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE });
   const app = await createApp(config, { logger: pino({ level: 'warn' }) });
   const { engine } = app;
 

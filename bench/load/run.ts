@@ -16,7 +16,9 @@
  *         of Reclaim's own stack, so what the bot itself costs can be read too;
  *       - Reclaim on SQLite (one process);
  *       - Reclaim on PostgreSQL, two processes on one schema, requests
- *         alternating between them (skipped when no server answers).
+ *         alternating between them (skipped when no server answers); the
+ *         PostgreSQL server's own CPU during its slices is reported beside it
+ *         (it runs on the same cores).
  *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
  *     scheduled send time (no coordinated omission).
  *  3. Memory: RSS idle (before any load), right after the runs, after 60 s
@@ -149,6 +151,21 @@ function cpuOf(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
+/** CPU seconds of every PostgreSQL server process on this machine (postmaster, backends, background workers), by pid. */
+function postgresCpu(): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') cpu.set(Number(d), cpuOf(Number(d)));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return cpu;
+}
+/** What the PostgreSQL server spent between two postgresCpu() readings (a process that started meanwhile counts from 0). */
+const postgresSpent = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((sum, [pid, c]) => sum + c - (before.get(pid) ?? 0), 0);
 function memOf(pid: number): { rss: number; peak: number } {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) * 1024;
@@ -197,12 +214,15 @@ interface Target {
   turns: number;
   errors: number;
   cpu: number;
+  /** on PostgreSQL: the server's CPU seconds during the slices (it shares the cores) */
+  dbCpu?: number;
   seconds: number;
   latencies: number[];
 }
-const target = (label: string, procs: Proc[], concurrency: number): Target => ({
+const target = (label: string, procs: Proc[], concurrency: number, { postgres = false } = {}): Target => ({
   label,
   procs,
+  ...(postgres ? { dbCpu: 0 } : {}),
   convs: Array.from({ length: concurrency }, () => new Conversation()),
   turns: 0,
   errors: 0,
@@ -219,6 +239,7 @@ const target = (label: string, procs: Proc[], concurrency: number): Target => ({
 async function slice(t: Target, ms: number, record: boolean): Promise<void> {
   await Promise.all(t.convs.map((_, i) => get(t.procs[i % t.procs.length]!.url, '/healthz').catch(() => get(t.procs[i % t.procs.length]!.url, '/healthz'))));
   const cpu0 = t.procs.map((p) => cpuOf(p.pid));
+  const db0 = t.dbCpu !== undefined ? postgresCpu() : undefined;
   let rr = 0;
   const lat: number[] = [];
   let errors = 0;
@@ -238,6 +259,7 @@ async function slice(t: Target, ms: number, record: boolean): Promise<void> {
   await sleep(150); // the slice's last saves finish on the server side
   if (!record) return;
   t.cpu += t.procs.reduce((sum, p, i) => sum + cpuOf(p.pid) - cpu0[i]!, 0);
+  if (db0) t.dbCpu! += postgresSpent(db0, postgresCpu());
   t.turns += lat.length;
   t.errors += errors;
   t.seconds += seconds;
@@ -413,7 +435,7 @@ async function main() {
     target('echo bot (stock restify + botbuilder)', [echo], C),
     target("echo bot on Reclaim's HTTP entry", [echoLean], C),
     target('Reclaim, SQLite', [reclaim], C),
-    ...(pgProcs.length ? [target('Reclaim, PostgreSQL ×2', pgProcs, C)] : []),
+    ...(pgProcs.length ? [target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true })] : []),
   ];
   process.stderr.write('closed loop, interleaved…\n');
   await interleaved(closed, ROUNDS);
@@ -497,7 +519,8 @@ async function main() {
   console.log(`  p99 at ${RATE} turns/s offered:       Reclaim ${f1(pct(open[1]!.latencies, 99))} ms, echo ${f1(pct(open[0]!.latencies, 99))} ms  [< 50 ms]`);
   if (pgC) {
     console.log(
-      `  PostgreSQL ×2: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echoC!))} (both bot processes; the PostgreSQL server, on the same two cores, is not counted), ` +
+      `  PostgreSQL ×2: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echoC!))} (both bot processes; the PostgreSQL server, on the same two cores, ` +
+        `spent ${f2((pgC.dbCpu! * 1000) / pgC.turns)} ms more per turn), ` +
         `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC!.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
     );
   }
@@ -523,7 +546,7 @@ async function main() {
   console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   if (process.env.BENCH_JSON) {
-    const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), cpuMsPerTurn: cpuPerTurn(t), errors: t.errors });
+    const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), cpuMsPerTurn: cpuPerTurn(t), ...(t.dbCpu !== undefined ? { postgresServerCpuMsPerTurn: (t.dbCpu * 1000) / t.turns } : {}), errors: t.errors });
     fs.writeFileSync(
       process.env.BENCH_JSON,
       JSON.stringify(
