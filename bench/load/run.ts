@@ -120,6 +120,12 @@ function get(url: string, p: string): Promise<number> {
   });
 }
 
+/** A counter's value on a Reclaim process's /metrics (summed over its labels). */
+async function counter(url: string, name: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
 function postOnce(url: string, body: string, via: http.Agent = agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL('/api/messages', url), { method: 'POST', agent: via, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -448,6 +454,9 @@ async function main() {
   if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
 
   const after = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid)]));
+  // saves that found the state changed under them and were retried (two processes on one conversation's turns)
+  const conflicts = async (ps: Proc[]) => (await Promise.all(ps.map((p) => counter(p.url, 'reclaim_state_conflicts_total')))).reduce((a, b) => a + b, 0);
+  const retried = { sqlite: await conflicts([reclaim]), postgres: pgProcs.length ? await conflicts(pgProcs) : 0 };
   // quiet: V8's memory reducer hands the garbage's pages back on its own after a while; when, is recorded
   process.stderr.write(`quiet for ${QUIET_S} s…\n`);
   const under = new Map<string, number>();
@@ -523,6 +532,7 @@ async function main() {
         `spent ${f2((pgC.dbCpu! * 1000) / pgC.turns)} ms more per turn), ` +
         `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC!.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
     );
+    console.log(`  turns retried after a stale save (all runs): PostgreSQL ×2 ${retried.postgres}, SQLite ${retried.sqlite}`);
   }
   console.log(
     `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC!), cpuPerTurn(echoC!))} of the stock one; ` +
@@ -556,6 +566,7 @@ async function main() {
           stored: scale.map(summary),
           memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name), under200MbAfterSeconds: under.get(p.name) }])),
           statePerConversationBytes: st.avg,
+          retriedAfterStaleSave: retried,
         },
         null,
         2,
