@@ -36,7 +36,7 @@ const fromRow = (r: Selectable<TicketTable>): Ticket => ({
 
 type TicketHead = { ref: string; status: string; category: string; priority: string };
 
-/** The row of a new ticket (case_key is its second column: the open statement on PostgreSQL looks the case up by $2). */
+/** The row of a new ticket. */
 const ticketRow = (t: NewTicket, ref: string, now: string) => ({
   ref,
   case_key: t.caseKey,
@@ -147,7 +147,7 @@ export class SqlTicketStore implements TicketStore {
     const text = [
       `with t as (insert into tickets (${columns(ticket)}) values (${params(ticket)}) on conflict do nothing returning ref)`,
       ...events.map(([table, row], i) => `, e${i} as (insert into ${table} (${columns(row)}) select ${params(row)} from t)`),
-      ` select (select ref from t) as inserted, (select ref from tickets where case_key = $2) as existing`,
+      ` select (select ref from t) as inserted, (select ref from tickets where case_key = $${values.push(t.caseKey)}) as existing`,
     ].join('');
     const res = await pool.query<{ inserted: string | null; existing: string | null }>({ name: `reclaim_ticket_open_${events.length}`, text, values });
     const row = res.rows[0]!;
