@@ -358,21 +358,20 @@ export class Engine {
         openTicket: fromPromise(async ({ input: req, system }: { system: AnyActorSystem; input: TicketRequest }) => {
           const { input, key, pending, flags } = scope(system);
           const e = req.evidence;
-          // what the ticket needs, looked up while the daily limit is checked (its errors are handled below)
-          const lookups = Promise.all([directory.checkEvidence(e), transcript.recent(key)]);
-          lookups.catch(() => undefined);
-          if (limits) {
-            const verdict = limits.ticketAllowed(await tickets.listForUser(input.channelId, input.userId), req.caseKey);
-            if (!verdict.allowed) {
+          try {
+            // what the ticket needs, and the user's tickets for the daily limit, looked up side by side (one wait, not two)
+            const [checks, recent, mine] = await Promise.all([
+              directory.checkEvidence(e),
+              transcript.recent(key),
+              limits ? tickets.listForUser(input.channelId, input.userId) : [],
+            ]);
+            const verdict = limits?.ticketAllowed(mine, req.caseKey);
+            if (verdict && !verdict.allowed) {
               flags.ticketLimited = true;
               metrics?.limited.inc({ limit: 'tickets' });
               logger.warn({ conversation: input.conversationId, tickets: verdict.count, limit: verdict.limit }, 'ticket refused: daily limit reached');
               throw new Error('ticket limit reached');
             }
-          }
-          try {
-            const [checks, recent] = await lookups;
-            const history = [...recent, ...pending];
             const { ticket, created } = await tickets.open({
               caseKey: req.caseKey,
               category: req.category,
@@ -387,7 +386,7 @@ export class Engine {
                 previousPasswords: e.passwords.map((outcome) => ({ outcome })),
               },
               description: e.description ?? null,
-              transcript: history,
+              transcript: [...recent, ...pending],
               conversationRef: input.conversationRef,
             });
             logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
@@ -395,9 +394,12 @@ export class Engine {
             metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
             return { ref: ticket.ref };
           } catch (err) {
-            // the machine keeps the evidence and offers to try again; the operator needs the cause
-            metrics?.errors.inc({ kind: 'ticket' });
-            logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
+            // a refusal by the limit is not a fault (said above); for anything else the machine keeps
+            // the evidence and offers to try again, and the operator needs the cause
+            if (!flags.ticketLimited) {
+              metrics?.errors.inc({ kind: 'ticket' });
+              logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
+            }
             throw err;
           }
         }),

@@ -12,6 +12,7 @@ import { TranscriptLog } from '../../src/storage/transcript';
 import { SqlDirectory } from '../../src/directory/sql';
 import { SqlTicketStore } from '../../src/tickets/sql';
 import { SecureLinks } from '../../src/evidence/secure-link';
+import { Limits } from '../../src/limits';
 
 /** The turn engine with the real NLU, machine and SQLite stores; storage wrapped only to inject timing and faults. */
 const knowledge = loadKnowledge(path.resolve(__dirname, '../../knowledge'));
@@ -37,8 +38,27 @@ class Gate implements ConversationStore {
   }
 }
 
+/** The real stores, whose lookups for a ticket fail while `failing` is set (their database gone, say). */
+class FlakyDirectory extends SqlDirectory {
+  failing = false;
+  override async checkEvidence(e: Parameters<SqlDirectory['checkEvidence']>[0]) {
+    if (this.failing) throw new Error('directory unreachable');
+    return super.checkEvidence(e);
+  }
+}
+class FlakyTickets extends SqlTicketStore {
+  failing = false;
+  override async listForUser(channelId: string, userId: string) {
+    if (this.failing) throw new Error('tickets unreachable');
+    return super.listForUser(channelId, userId);
+  }
+}
+
 let db: Db;
 let storage: Gate;
+let directory: FlakyDirectory;
+let tickets: FlakyTickets;
+let deps: ConstructorParameters<typeof Engine>[0];
 let engine: Engine;
 /** a second engine on the same database: another process behind the load balancer */
 let other: Engine;
@@ -52,7 +72,9 @@ beforeEach(async () => {
   transcript = new TranscriptLog(db);
   const logger = pino({ level: 'debug' }, { write: (l: string) => logs.push(l) } as never);
   const secureLinks = new SecureLinks(db, 'http://127.0.0.1:9');
-  const deps = { nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks, logger, defaultRegion: 'US' };
+  directory = new FlakyDirectory(db);
+  tickets = new FlakyTickets(db);
+  deps = { nlu, wording, storage, tickets, directory, transcript, secureLinks, logger, defaultRegion: 'US' };
   engine = new Engine(deps);
   other = new Engine(deps);
 });
@@ -102,6 +124,30 @@ test('when saving fails, the user is told plainly and the evidence collected so 
   expect(summary.messages[0]!.text).toContain('sam@example.com');
 });
 
+test.each([
+  ['the evidence check', 'directory unreachable', () => (directory.failing = true)],
+  ["the user's tickets, for the daily limit", 'tickets unreachable', () => (tickets.failing = true)],
+])("when a lookup for the ticket fails (%s), the user is told, the operator's log names the cause, and trying again opens it with the evidence kept", async (_what, cause, fail) => {
+  // with the abuse limits on, so the user's tickets are looked up too
+  const limited = new Engine({ ...deps, limits: new Limits(db, { ticketsPerUserPerDay: 5, passwordChecksPerConversation: 5, messagesPerMinute: 30 }) });
+  for (const text of ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip']) await limited.handle(turn('lookup', text));
+  await limited.handle({ ...turn('lookup', ''), text: undefined, value: { action: 'skip' } });
+  await limited.handle(turn('lookup', 'they took it over last night'));
+  fail();
+  const failed = await limited.handle(turn('lookup', 'yes'));
+  expect(failed.messages.map((m) => m.key)).toContain('ticket.failed');
+  expect(failed.handoff).toBeUndefined();
+  const logged = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'could not open the ticket');
+  expect(logged).toMatchObject({ conversation: 'lookup', err: { message: cause } });
+  directory.failing = tickets.failing = false;
+  const opened = await limited.handle(turn('lookup', 'yes'));
+  expect(opened.handoff?.ref).toMatch(/^RC-/);
+  const ticket = await tickets.get(opened.handoff!.ref);
+  expect(ticket?.evidence.username).toMatchObject({ value: 'sam.dances' });
+  expect(ticket?.evidence.email).toMatchObject({ value: 'sam@example.com' });
+  expect(ticket?.description).toContain('took it over');
+});
+
 test('a retried delivery of the last activity is not handled again, but gets the same answer (the first may have been lost)', async () => {
   const t = turn('dup', 'hi');
   const first = await engine.handle(t);
@@ -135,7 +181,6 @@ test('in one process, a burst of messages on one conversation is handled in orde
 });
 
 test('messages per minute are counted in the conversation state, exactly, even when two processes race', async () => {
-  const { Limits } = await import('../../src/limits');
   let now = Date.parse('2026-11-25T10:00:05Z');
   const limits = new Limits(db, { ticketsPerUserPerDay: 0, passwordChecksPerConversation: 0, messagesPerMinute: 6 }, () => now);
   const limited = new Engine({ nlu, wording, storage, tickets: new SqlTicketStore(db), directory: new SqlDirectory(db), transcript, secureLinks: new SecureLinks(db, 'http://127.0.0.1:9'), logger: pino({ level: 'silent' }), defaultRegion: 'US', limits });
