@@ -194,6 +194,10 @@ class Conversation {
     this.id = `bench-${runId}-${this.n}`;
     this.step = 0;
   }
+  /** the script step the next body() sends */
+  get nextStep(): number {
+    return this.step >= SCRIPT.length ? 0 : this.step;
+  }
   body(): string {
     if (this.step >= SCRIPT.length) this.next();
     const text = SCRIPT[this.step++]!.replaceAll('{i}', String(this.n));
@@ -224,6 +228,8 @@ interface Target {
   dbCpu?: number;
   seconds: number;
   latencies: number[];
+  /** the latencies by script step */
+  bySteps: number[][];
 }
 const target = (label: string, procs: Proc[], concurrency: number, { postgres = false } = {}): Target => ({
   label,
@@ -235,6 +241,7 @@ const target = (label: string, procs: Proc[], concurrency: number, { postgres = 
   cpu: 0,
   seconds: 0,
   latencies: [],
+  bySteps: SCRIPT.map(() => []),
 });
 
 /**
@@ -248,6 +255,7 @@ async function slice(t: Target, ms: number, record: boolean): Promise<void> {
   const db0 = t.dbCpu !== undefined ? postgresCpu() : undefined;
   let rr = 0;
   const lat: number[] = [];
+  const steps: number[] = [];
   let errors = 0;
   const t0 = performance.now();
   const end = Date.now() + ms;
@@ -255,9 +263,11 @@ async function slice(t: Target, ms: number, record: boolean): Promise<void> {
     t.convs.map(async (c) => {
       while (Date.now() < end) {
         const s = performance.now();
+        const step = c.nextStep;
         const status = await post(t.procs[rr++ % t.procs.length]!.url, c.body());
         if (status !== 200) errors++;
         lat.push(performance.now() - s);
+        steps.push(step);
       }
     }),
   );
@@ -270,6 +280,7 @@ async function slice(t: Target, ms: number, record: boolean): Promise<void> {
   t.errors += errors;
   t.seconds += seconds;
   t.latencies.push(...lat);
+  lat.forEach((l, i) => t.bySteps[steps[i]!]!.push(l));
 }
 
 /** Round after round, each target in turn; the first two rounds warm up and are not counted. */
@@ -513,6 +524,8 @@ async function main() {
   console.log('closed loop, interleaved (each server its own 200 conversations; CPU is the server processes only)');
   console.log(HEADER);
   for (const t of closed) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
+  console.log('\np50 / p99 ms by step of the script (1–7; 7 opens the ticket)');
+  for (const t of closed) console.log(`  ${t.label.padEnd(44)} ${t.bySteps.map((l) => `${f1(pct(l, 50))}/${f1(pct(l, 99))}`.padStart(13)).join('')}`);
   console.log('\nopen loop, one after the other');
   console.log(HEADER);
   for (const o of open) console.log(row(`${o.label}, ${RATE} turns/s offered`, o.turns, o.turns / SECONDS, o.latencies, cpuPerTurn(o), o.errors));
@@ -556,7 +569,7 @@ async function main() {
   console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   if (process.env.BENCH_JSON) {
-    const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), cpuMsPerTurn: cpuPerTurn(t), ...(t.dbCpu !== undefined ? { postgresServerCpuMsPerTurn: (t.dbCpu * 1000) / t.turns } : {}), errors: t.errors });
+    const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), p99BySteps: t.bySteps.map((l) => pct(l, 99)), cpuMsPerTurn: cpuPerTurn(t), ...(t.dbCpu !== undefined ? { postgresServerCpuMsPerTurn: (t.dbCpu * 1000) / t.turns } : {}), errors: t.errors });
     fs.writeFileSync(
       process.env.BENCH_JSON,
       JSON.stringify(
