@@ -365,16 +365,10 @@ class PostgresStatements {
   private async saveGroup(writes: TurnWrite[]): Promise<Set<string>> {
     // the same order in every process, so two groups lock the rows they share in the same order
     const sorted = [...writes].sort((a, b) => (a.key < b.key ? -1 : 1));
-    const lines = sorted.flatMap((w) => w.lines.map((l) => [w.key, l.at, l.role, storableText(l.text)] as const));
-    const values = [
-      sorted.map((w) => w.key),
-      sorted.map(() => randomUUID()),
-      sorted.map((w) => JSON.stringify(w.item)),
-      sorted.map((w) => (kindOf(w) === 'update' ? w.eTag : null)),
-      sorted.map(kindOf),
-      nowIso(),
-      ...[0, 1, 2, 3].map((i) => lines.map((l) => l[i])),
-    ];
+    // as two JSON texts: one native JSON.stringify each, where text[] parameters were escaped element by element in JavaScript
+    const conversations = sorted.map((w) => ({ key: w.key, etag: randomUUID(), data: w.item, expected: kindOf(w) === 'update' ? w.eTag : null, kind: kindOf(w) }));
+    const lines = sorted.flatMap((w) => w.lines.map((l) => ({ key: w.key, at: l.at, role: l.role, text: storableText(l.text) })));
+    const values = [JSON.stringify(conversations), nowIso(), JSON.stringify(lines)];
     const res = await this.pool.query<{ key: string }>({ name: 'reclaim_state_save_group', text: SAVE_GROUP, values });
     return new Set(res.rows.map((r) => r.key));
   }
@@ -419,24 +413,28 @@ const SAVE_TURN = Object.fromEntries(
   ]),
 ) as Record<keyof typeof SAVE_STATE, string>;
 
-/** $1-$5 per conversation: key, new etag, data, the eTag read (updates only), kind; $6 updated_at; $7-$10 per line: key, at, role, text */
+/**
+ * $1 the conversations, a JSON array of {key, etag (new), data (the item), expected (the eTag read, updates only), kind};
+ * $2 updated_at; $3 the lines, a JSON array of {key, at, role, text}. `data` is typed json, which keeps the
+ * item's text exactly as JSON.stringify wrote it, so the row holds the same text a single save writes.
+ */
 const SAVE_GROUP = `with w as (
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as w(key, etag, data, expected, kind)
+    select * from json_to_recordset($1::json) as w(key text, etag text, data json, expected text, kind text)
   ),
   c as (
     insert into conversation_state (key, etag, data, updated_at)
-    select key, etag, data, $6 from w where kind = 'create'
+    select key, etag, data::text, $2 from w where kind = 'create'
     on conflict (key) do nothing
     returning key
   ),
   u as (
-    update conversation_state s set data = w.data, etag = w.etag, updated_at = $6
+    update conversation_state s set data = w.data::text, etag = w.etag, updated_at = $2
     from w where w.kind = 'update' and s.key = w.key and s.etag = w.expected
     returning s.key
   ),
   p as (
     insert into conversation_state (key, etag, data, updated_at)
-    select key, etag, data, $6 from w where kind = 'upsert'
+    select key, etag, data::text, $2 from w where kind = 'upsert'
     on conflict (key) do update set data = excluded.data, etag = excluded.etag, updated_at = excluded.updated_at
     returning key
   ),
@@ -444,7 +442,7 @@ const SAVE_GROUP = `with w as (
   t as (
     insert into transcript_lines (conversation_id, at, role, text)
     select l.key, l.at, l.role, l.text
-    from unnest($7::text[], $8::text[], $9::text[], $10::text[]) with ordinality as l(key, at, role, text, n)
+    from rows from (json_to_recordset($3::json) as (key text, at text, role text, text text)) with ordinality as l(key, at, role, text, n)
     where l.key in (select key from s)
     order by l.n
   )

@@ -129,5 +129,20 @@ export function conversationStoreContract(name: string, make: () => Promise<{ db
       await store.saveTurn({ key: 'c/u', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [{ at, role: 'user', text: `${text}\u0000!` }] });
       expect(await log.recent('c/u')).toEqual([{ at, role: 'user', text: `${text}!` }]);
     });
+
+    test('saved together (one group), the state and the lines keep quotes, backslashes, escapes and unicode exactly; NUL is dropped from lines', async () => {
+      const tricky = `say "hi" \\ back\\slash \\u0000 {"json": [1]} \n\ttab héllo 👋 中文 ${'y'.repeat(3000)}`;
+      const item = (n: number) => ({ n, text: tricky, nested: { list: [tricky, null, true, 1.5], empty: {} } });
+      await Promise.all(
+        [1, 2, 3].map((n) => store.saveTurn({ key: `c/g${n}`, item: item(n), eTag: NEW_ITEM_ETAG, lines: [{ at, role: 'user', text: `${tricky}\u0000${n}` }] })),
+      );
+      const read = await store.read(['c/g1', 'c/g2', 'c/g3']);
+      for (const n of [1, 2, 3]) {
+        const { eTag, ...saved } = read[`c/g${n}`];
+        expect(eTag).toEqual(expect.any(String));
+        expect(saved).toEqual(item(n));
+        expect(await texts(`c/g${n}`)).toEqual([`${tricky}${n}`]);
+      }
+    });
   });
 }
