@@ -172,6 +172,12 @@ function postgresCpu(): Map<number, number> {
 }
 /** What the PostgreSQL server spent between two postgresCpu() readings (a process that started meanwhile counts from 0). */
 const postgresSpent = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((sum, [pid, c]) => sum + c - (before.get(pid) ?? 0), 0);
+/** The machine's CPU time so far, in jiffies: all of it, and the part the hypervisor gave to other guests (steal). */
+function machineCpu(): { total: number; steal: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+const stolen = (a: { total: number; steal: number }, b: { total: number; steal: number }) => (100 * (b.steal - a.steal)) / Math.max(1, b.total - a.total);
 function memOf(pid: number): { rss: number; peak: number } {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) * 1024;
@@ -455,7 +461,9 @@ async function main() {
     ...(pgProcs.length ? [target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true })] : []),
   ];
   process.stderr.write('closed loop, interleaved…\n');
+  const machine0 = machineCpu();
   await interleaved(closed, ROUNDS);
+  const stealPct = stolen(machine0, machineCpu());
 
   // 2. open loop, one after the other
   process.stderr.write('open loop…\n');
@@ -567,6 +575,7 @@ async function main() {
   if (pgState) console.log(`  ${pgState}`);
   if (pgNote) console.log(`  ${pgNote}`);
   console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`CPU time taken by the hypervisor for other guests (steal) during the closed loop: ${f1(stealPct)}% (figures from a run with much of it vary more)`);
 
   if (process.env.BENCH_JSON) {
     const summary = (t: Target) => ({ label: t.label, turns: t.turns, turnsPerSecond: t.turns / t.seconds, p50: pct(t.latencies, 50), p95: pct(t.latencies, 95), p99: pct(t.latencies, 99), p99BySteps: t.bySteps.map((l) => pct(l, 99)), cpuMsPerTurn: cpuPerTurn(t), ...(t.dbCpu !== undefined ? { postgresServerCpuMsPerTurn: (t.dbCpu * 1000) / t.turns } : {}), errors: t.errors });
@@ -579,6 +588,7 @@ async function main() {
           stored: scale.map(summary),
           memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name), under200MbAfterSeconds: under.get(p.name) }])),
           statePerConversationBytes: st.avg,
+          stealPercentClosedLoop: stealPct,
           retriedAfterStaleSave: retried,
         },
         null,
