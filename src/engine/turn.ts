@@ -115,11 +115,33 @@ const CONTROL_INTENTS = new Set(['cancel', 'help', 'talk_to_human', 'deny', 'aff
 const CONTROL_CONFIDENCE = 0.6;
 const norm = (s: string) => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
+/** Runs the tasks given for one key one after the other, in the order given; different keys run side by side. */
+class KeyedQueue {
+  /** the last task queued for each key (removed when it is done) */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key);
+    const mine = before ? before.then(task, task) : task();
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return mine;
+  }
+}
+
 export class Engine {
   /** the machine with our effects, built once: each turn's details reach the effects through turnScopes */
   private readonly machine: ReturnType<Engine['buildMachine']>;
-  /** the last turn queued on each conversation in this process (removed when it is done) */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** each conversation's turns, one at a time in this process */
+  private readonly conversations = new KeyedQueue();
+  /** each user's ticket openings, one at a time in this process, so the daily limit counts the one before */
+  private readonly ticketsByUser = new KeyedQueue();
 
   constructor(private readonly deps: EngineDeps) {
     this.machine = this.buildMachine();
@@ -157,19 +179,8 @@ export class Engine {
    * retries, a flood) queues instead of racing to save and retrying. Turns in
    * other processes are kept apart by the compare-and-swap on save.
    */
-  private async oneAtATime<T>(input: TurnInput, run: () => Promise<T>): Promise<T> {
-    const key = Engine.stateKey(input.channelId, input.conversationId);
-    const before = this.queues.get(key);
-    const mine = (before ? before.then(run, run) : run()) as Promise<T>;
-    const tail = mine.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, tail);
-    void tail.then(() => {
-      if (this.queues.get(key) === tail) this.queues.delete(key);
-    });
-    return mine;
+  private oneAtATime<T>(input: TurnInput, run: () => Promise<T>): Promise<T> {
+    return this.conversations.run(Engine.stateKey(input.channelId, input.conversationId), run);
   }
 
   /** Retries a turn whose save found the state changed under it; our own faults are logged and told plainly. */
@@ -330,6 +341,54 @@ export class Engine {
       if (!s) throw new Error('a dialog effect ran outside a turn');
       return s;
     };
+    /** Opens the ticket for a case: the evidence checked, the transcript so far, and the daily limit. */
+    const openTicket = async (req: TicketRequest, { input, key, pending, flags }: TurnScope) => {
+      const e = req.evidence;
+      try {
+        // what the ticket needs, and the user's tickets for the daily limit, looked up side by side (one wait, not two)
+        const [checks, recent, mine] = await Promise.all([
+          directory.checkEvidence(e),
+          transcript.recent(key),
+          limits ? tickets.listForUser(input.channelId, input.userId) : [],
+        ]);
+        const verdict = limits?.ticketAllowed(mine, req.caseKey);
+        if (verdict && !verdict.allowed) {
+          flags.ticketLimited = true;
+          metrics?.limited.inc({ limit: 'tickets' });
+          logger.warn({ conversation: input.conversationId, tickets: verdict.count, limit: verdict.limit }, 'ticket refused: daily limit reached');
+          throw new Error('ticket limit reached');
+        }
+        const { ticket, created } = await tickets.open({
+          caseKey: req.caseKey,
+          category: req.category,
+          priority: priorityFor(req.category, req.distressed),
+          channelId: input.channelId,
+          userId: input.userId,
+          conversationId: input.conversationId,
+          evidence: {
+            username: e.username ? { value: e.username, check: checks.username } : null,
+            email: e.email ? { value: e.email, check: checks.email } : null,
+            phone: e.phone ? { value: e.phone, check: checks.phone } : null,
+            previousPasswords: e.passwords.map((outcome) => ({ outcome })),
+          },
+          description: e.description ?? null,
+          transcript: [...recent, ...pending],
+          conversationRef: input.conversationRef,
+        });
+        logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
+        if (created) flags.opened = { ref: ticket.ref, category: ticket.category, priority: ticket.priority, transcript: ticket.transcript };
+        metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
+        return { ref: ticket.ref };
+      } catch (err) {
+        // a refusal by the limit is not a fault (said above); for anything else the machine keeps
+        // the evidence and offers to try again, and the operator needs the cause
+        if (!flags.ticketLimited) {
+          metrics?.errors.inc({ kind: 'ticket' });
+          logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
+        }
+        throw err;
+      }
+    };
     return dialogMachine.provide({
       actors: {
         attachToTicket: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { ref: string; text: string; kind: 'message' | 'answer' } }): Promise<void> => {
@@ -356,52 +415,10 @@ export class Engine {
           }
         }),
         openTicket: fromPromise(async ({ input: req, system }: { system: AnyActorSystem; input: TicketRequest }) => {
-          const { input, key, pending, flags } = scope(system);
-          const e = req.evidence;
-          try {
-            // what the ticket needs, and the user's tickets for the daily limit, looked up side by side (one wait, not two)
-            const [checks, recent, mine] = await Promise.all([
-              directory.checkEvidence(e),
-              transcript.recent(key),
-              limits ? tickets.listForUser(input.channelId, input.userId) : [],
-            ]);
-            const verdict = limits?.ticketAllowed(mine, req.caseKey);
-            if (verdict && !verdict.allowed) {
-              flags.ticketLimited = true;
-              metrics?.limited.inc({ limit: 'tickets' });
-              logger.warn({ conversation: input.conversationId, tickets: verdict.count, limit: verdict.limit }, 'ticket refused: daily limit reached');
-              throw new Error('ticket limit reached');
-            }
-            const { ticket, created } = await tickets.open({
-              caseKey: req.caseKey,
-              category: req.category,
-              priority: priorityFor(req.category, req.distressed),
-              channelId: input.channelId,
-              userId: input.userId,
-              conversationId: input.conversationId,
-              evidence: {
-                username: e.username ? { value: e.username, check: checks.username } : null,
-                email: e.email ? { value: e.email, check: checks.email } : null,
-                phone: e.phone ? { value: e.phone, check: checks.phone } : null,
-                previousPasswords: e.passwords.map((outcome) => ({ outcome })),
-              },
-              description: e.description ?? null,
-              transcript: [...recent, ...pending],
-              conversationRef: input.conversationRef,
-            });
-            logger.info({ ticket: ticket.ref, category: ticket.category, priority: ticket.priority, created }, 'ticket opened');
-            if (created) flags.opened = { ref: ticket.ref, category: ticket.category, priority: ticket.priority, transcript: ticket.transcript };
-            metrics?.handoffs.inc({ category: ticket.category, created: String(created) });
-            return { ref: ticket.ref };
-          } catch (err) {
-            // a refusal by the limit is not a fault (said above); for anything else the machine keeps
-            // the evidence and offers to try again, and the operator needs the cause
-            if (!flags.ticketLimited) {
-              metrics?.errors.inc({ kind: 'ticket' });
-              logger.error({ err, conversation: input.conversationId, caseKey: req.caseKey }, 'could not open the ticket');
-            }
-            throw err;
-          }
+          const s = scope(system);
+          // with the daily limit on, one user's openings in this process queue: several conversations confirming
+          // at once would otherwise all count the same tickets and all pass. Other users' run side by side.
+          return limits ? this.ticketsByUser.run(`${s.input.channelId}\u0000${s.input.userId}`, () => openTicket(req, s)) : openTicket(req, s);
         }),
         listTickets: fromPromise(async ({ input: i, system }: { system: AnyActorSystem; input: { ref?: string } }): Promise<{ tickets: TicketSummary[]; ref?: string }> => {
           const { input } = scope(system);

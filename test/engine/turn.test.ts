@@ -212,3 +212,19 @@ test('two processes taking turns on one conversation: each sees what the other s
   const said = (await transcript.recent(Engine.stateKey('test', 'alternate'))).filter((l) => l.role === 'user').map((l) => l.text);
   expect(said).toEqual(texts);
 });
+
+test('the daily ticket limit holds when one user confirms cases in several conversations at the same moment (one process)', async () => {
+  const limited = new Engine({ ...deps, limits: new Limits(db, { ticketsPerUserPerDay: 1, passwordChecksPerConversation: 5, messagesPerMinute: 30 }) });
+  const convs = ['burst-a', 'burst-b', 'burst-c'];
+  for (const c of convs) {
+    for (const text of ['someone hacked my account', '@sam.dances', 'sam@example.com', 'skip']) await limited.handle(turn(c, text));
+    await limited.handle({ ...turn(c, ''), text: undefined, value: { action: 'skip' } });
+    await limited.handle(turn(c, 'they took it over last night'));
+  }
+  const outs = await Promise.all(convs.map((c) => limited.handle(turn(c, 'yes'))));
+  expect(outs.filter((o) => o.handoff).length).toBe(1);
+  expect(outs.filter((o) => o.messages.some((m) => m.key === 'limit.tickets')).length).toBe(2);
+  expect(await tickets.listForUser('test', 'u1')).toHaveLength(1);
+  // a refusal is not a fault
+  expect(logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'could not open the ticket')).toEqual([]);
+});
