@@ -366,7 +366,10 @@ class PostgresStatements {
     // the same order in every process, so two groups lock the rows they share in the same order
     const sorted = [...writes].sort((a, b) => (a.key < b.key ? -1 : 1));
     // as two JSON texts: one native JSON.stringify each, where text[] parameters were escaped element by element in JavaScript
-    const conversations = sorted.map((w) => ({ key: w.key, etag: randomUUID(), data: w.item, expected: kindOf(w) === 'update' ? w.eTag : null, kind: kindOf(w) }));
+    const conversations = sorted.map((w) => {
+      const kind = kindOf(w);
+      return { key: w.key, etag: randomUUID(), data: w.item, expected: kind === 'update' ? w.eTag : null, kind };
+    });
     const lines = sorted.flatMap((w) => w.lines.map((l) => ({ key: w.key, at: l.at, role: l.role, text: storableText(l.text) })));
     const values = [JSON.stringify(conversations), nowIso(), JSON.stringify(lines)];
     const res = await this.pool.query<{ key: string }>({ name: 'reclaim_state_save_group', text: SAVE_GROUP, values });
