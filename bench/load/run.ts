@@ -9,15 +9,21 @@
  *     over /api/messages with deliveryMode expectReplies). The servers take
  *     turns in short slices (1.5 s), round after round, so the machine's drift
  *     (other tenants, CPU frequency) falls on all of them alike; CPU per turn
- *     is each server's own CPU time (from /proc) during its slices.
+ *     is each server's own CPU time (from /proc) from the start of each counted
+ *     slice (after its connections are opened again) to the start of its next
+ *     (3 s after the last round for the last), divided by its turns: what a turn
+ *     leaves to do after its reply, done while the others' slices run, counts.
  *       - the echo bot: stock restify + botbuilder (bench/load/echo-bot.ts), the floor;
  *       - the echo bot on Reclaim's HTTP entry (cached Bot Framework clients,
  *         processActivity without CloudAdapter.process's zod checks): the floor
  *         of Reclaim's own stack, so what the bot itself costs can be read too;
  *       - Reclaim on SQLite (one process);
+ *       - two stock echo bots, requests alternating between them: the floor of
+ *         the PostgreSQL pair's set-up (two processes, and the load
+ *         balancing), run only when the pair runs;
  *       - Reclaim on PostgreSQL, two processes on one schema, requests
  *         alternating between them (skipped when no server answers); the
- *         PostgreSQL server's own CPU during its slices is reported beside it
+ *         PostgreSQL server's own CPU over the same span is reported beside it
  *         (it runs on the same cores).
  *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
  *     scheduled send time (no coordinated omission).
@@ -29,7 +35,7 @@
  *     at 50 concurrent conversations.
  *
  * Figures only: nothing is asserted (tests never time anything).
- * Settings (env): BENCH_CONCURRENCY (200), BENCH_ROUNDS (8), BENCH_SLICE_MS (1500),
+ * Settings (env): BENCH_CONCURRENCY (200), BENCH_ROUNDS (8), BENCH_SLICE_MS (1500), BENCH_WARMUP_TURNS (10000 per process),
  * BENCH_SECONDS (8, open loop), BENCH_RATE (200), BENCH_FILL (100000),
  * BENCH_QUIET_SECONDS (60), PG_BENCH_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_JSON (write the figures there).
  */
@@ -48,6 +54,7 @@ import { SCRIPT } from '../script';
 const ROOT = path.resolve(__dirname, '../..');
 const C = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP_TURNS ?? 10_000);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 1500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -236,6 +243,8 @@ interface Target {
   latencies: number[];
   /** the latencies by script step */
   bySteps: number[][];
+  /** CPU readings where the span being counted started */
+  mark?: { cpu: number; db: Map<number, number> | undefined };
 }
 const target = (label: string, procs: Proc[], concurrency: number, { postgres = false } = {}): Target => ({
   label,
@@ -253,12 +262,16 @@ const target = (label: string, procs: Proc[], concurrency: number, { postgres = 
 /**
  * One closed-loop slice on a target: every conversation sends its next message as soon as it has the answer.
  * First its connections are opened again (a server closes kept-alive connections idle for 5 s, as the
- * others' slices last), so the slice measures turns, not reconnecting.
+ * others' slices last), so the slice measures turns, not reconnecting: one per conversation to every
+ * process of the target, as a load balancer keeps them, since a pair's turns go to either process.
+ * (With only one each, a pair's slice opened a hundred connections at once in its first moments, and
+ * those turns took about a second: the whole of the pair's p99, the echo bots' as much as Reclaim's.)
+ * Returns the turns served.
  */
-async function slice(t: Target, ms: number, record: boolean): Promise<void> {
-  await Promise.all(t.convs.map((_, i) => get(t.procs[i % t.procs.length]!.url, '/healthz').catch(() => get(t.procs[i % t.procs.length]!.url, '/healthz'))));
-  const cpu0 = t.procs.map((p) => cpuOf(p.pid));
-  const db0 = t.dbCpu !== undefined ? postgresCpu() : undefined;
+async function slice(t: Target, ms: number, record: boolean): Promise<number> {
+  settle(t);
+  await Promise.all(t.procs.flatMap((p) => t.convs.map(() => get(p.url, '/healthz').catch(() => get(p.url, '/healthz')))));
+  if (record) mark(t);
   let rr = 0;
   const lat: number[] = [];
   const steps: number[] = [];
@@ -279,21 +292,44 @@ async function slice(t: Target, ms: number, record: boolean): Promise<void> {
   );
   const seconds = (performance.now() - t0) / 1000;
   await sleep(150); // the slice's last saves finish on the server side
-  if (!record) return;
-  t.cpu += t.procs.reduce((sum, p, i) => sum + cpuOf(p.pid) - cpu0[i]!, 0);
-  if (db0) t.dbCpu! += postgresSpent(db0, postgresCpu());
+  if (!record) return lat.length;
   t.turns += lat.length;
   t.errors += errors;
   t.seconds += seconds;
   t.latencies.push(...lat);
   lat.forEach((l, i) => t.bySteps[steps[i]!]!.push(l));
+  return lat.length;
 }
 
-/** Round after round, each target in turn; the first two rounds warm up and are not counted. */
+const cpuOfAll = (t: Target) => t.procs.reduce((sum, p) => sum + cpuOf(p.pid), 0);
+/** Where a counted span of a target's CPU starts: its slice's turns (after the reconnecting, whose /healthz is not a turn). */
+function mark(t: Target): void {
+  t.mark = { cpu: cpuOfAll(t), db: t.dbCpu !== undefined ? postgresCpu() : undefined };
+}
+/** Where it ends: the next slice's reconnecting, or the end of the run (so the work a turn leaves after its reply, done while the others' slices run, counts too). */
+function settle(t: Target): void {
+  if (!t.mark) return;
+  t.cpu += cpuOfAll(t) - t.mark.cpu;
+  if (t.mark.db) t.dbCpu! += postgresSpent(t.mark.db, postgresCpu());
+  t.mark = undefined;
+}
+
+/**
+ * Round after round, each target in turn. First, rounds that are not counted, until every process
+ * has served WARMUP turns: a process's CPU per turn keeps falling for several thousand turns (the
+ * JIT, and on PostgreSQL the server's plans), and each of a pair's processes gets half the turns.
+ */
 async function interleaved(targets: Target[], rounds: number): Promise<void> {
-  for (let r = 0; r < rounds + 2; r++) {
-    for (const t of r % 2 ? [...targets].reverse() : targets) await slice(t, SLICE_MS, r >= 2);
+  const served = new Map(targets.map((t) => [t, 0]));
+  const cold = (t: Target) => served.get(t)! / t.procs.length < WARMUP;
+  for (let r = 0; r < 2 || (r < 40 && targets.some(cold)); r++) {
+    for (const t of targets) if (r < 2 || cold(t)) served.set(t, served.get(t)! + (await slice(t, SLICE_MS, false)));
   }
+  for (let r = 0; r < rounds; r++) {
+    for (const t of r % 2 ? [...targets].reverse() : targets) await slice(t, SLICE_MS, true);
+  }
+  await sleep(3000);
+  targets.forEach(settle);
 }
 
 interface OpenResult {
@@ -414,6 +450,7 @@ async function main() {
   const echoScript = path.join(ROOT, 'dist', 'bench', 'load', 'echo-bot.js');
   const reclaimScript = path.join(ROOT, 'dist', 'src', 'index.js');
 
+  const pgAvailableNow = await pgAvailable();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-'));
   const reclaimEnv = (port: number, extra: Record<string, string> = {}) => ({
     PORT: String(port),
@@ -426,17 +463,19 @@ async function main() {
     ...extra,
   });
 
-  const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+  const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
   const echo = await start('echo', echoScript, [String(ports[0])], {}, ports[0]!);
   const echoLean = await start('echo-lean', echoScript, [String(ports[1]), 'lean'], {}, ports[1]!);
   const reclaim = await start('reclaim', reclaimScript, [], reclaimEnv(ports[2]!), ports[2]!);
   const procs = [echo, echoLean, reclaim];
+  // the PostgreSQL pair's floor: two more stock echo bots, taking requests in turn as the pair does
+  const echoPair = pgAvailableNow ? await Promise.all([3, 4].map((i) => start(`echo-pair-${i - 2}`, echoScript, [String(ports[i])], {}, ports[i]!))) : [];
 
   let pgProcs: Proc[] = [];
   let pgSchema = '';
   let admin: pg.Client | undefined;
   let pgNote = '';
-  if (await pgAvailable()) {
+  if (pgAvailableNow) {
     pgSchema = `reclaim_bench_${process.pid}_${runId}`;
     admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
@@ -451,14 +490,15 @@ async function main() {
     pgNote = `PostgreSQL runs skipped: no server answered at ${PG_URL.replace(/:[^:@/]*@/, ':***@')} (set PG_BENCH_URL)`;
   }
   await sleep(1000);
-  const idle = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid).rss]));
+  const measured = [...procs, ...echoPair, ...pgProcs];
+  const idle = new Map(measured.map((p) => [p.name, memOf(p.pid).rss]));
 
   // 1. closed loop, interleaved
   const closed = [
     target('echo bot (stock restify + botbuilder)', [echo], C),
     target("echo bot on Reclaim's HTTP entry", [echoLean], C),
     target('Reclaim, SQLite', [reclaim], C),
-    ...(pgProcs.length ? [target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true })] : []),
+    ...(pgProcs.length ? [target('echo bot ×2 (stock, requests alternating)', echoPair, C), target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true })] : []),
   ];
   process.stderr.write('closed loop, interleaved…\n');
   const machine0 = machineCpu();
@@ -472,7 +512,7 @@ async function main() {
   open.push(await openLoop('Reclaim, SQLite', [reclaim], RATE, SECONDS));
   if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
 
-  const after = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid)]));
+  const after = new Map(measured.map((p) => [p.name, memOf(p.pid)]));
   // saves that found the state changed under them and were retried (two processes on one conversation's turns)
   const conflicts = async (ps: Proc[]) => (await Promise.all(ps.map((p) => counter(p.url, 'reclaim_state_conflicts_total')))).reduce((a, b) => a + b, 0);
   const retried = { sqlite: await conflicts([reclaim]), postgres: pgProcs.length ? await conflicts(pgProcs) : 0 };
@@ -481,9 +521,9 @@ async function main() {
   const under = new Map<string, number>();
   for (let s = 1; s <= QUIET_S; s++) {
     await sleep(1000);
-    for (const p of [...procs, ...pgProcs]) if (!under.has(p.name) && memOf(p.pid).rss < 200 * 1024 * 1024) under.set(p.name, s);
+    for (const p of measured) if (!under.has(p.name) && memOf(p.pid).rss < 200 * 1024 * 1024) under.set(p.name, s);
   }
-  const quiet = new Map([...procs, ...pgProcs].map((p) => [p.name, memOf(p.pid).rss]));
+  const quiet = new Map(measured.map((p) => [p.name, memOf(p.pid).rss]));
 
   // 3. stored state per conversation
   const file = path.join(dataDir, 'sqlite', 'reclaim.sqlite');
@@ -497,7 +537,7 @@ async function main() {
     const s = await admin.query(`select count(*)::int as n, avg(length(data))::int as avg from "${pgSchema}".conversation_state`);
     pgState = `PostgreSQL: ${s.rows[0].n} conversations stored, ${s.rows[0].avg} B of state JSON each on average`;
   }
-  await Promise.all([echo, echoLean, ...pgProcs].map((p) => p.stop()));
+  await Promise.all([echo, echoLean, ...echoPair, ...pgProcs].map((p) => p.stop()));
   if (admin) {
     await admin.query(`drop schema if exists "${pgSchema}" cascade`);
     await admin.end();
@@ -541,7 +581,7 @@ async function main() {
   console.log(HEADER);
   for (const t of scale) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
 
-  const [echoC, leanC, reclaimC, pgC] = closed;
+  const [echoC, leanC, reclaimC, echo2C, pgC] = closed;
   const ratio = (a: number, b: number) => `${f2(a / b)}×`;
   console.log("\nratios to the stock echo bot (the issue's targets in brackets)");
   console.log(`  CPU per turn, closed loop:        Reclaim ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(echoC!))}  [≤ 1.5×]`);
@@ -553,6 +593,10 @@ async function main() {
         `spent ${f2((pgC.dbCpu! * 1000) / pgC.turns)} ms more per turn), ` +
         `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC!.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
     );
+    console.log(
+      `  PostgreSQL ×2 against the echo bot ×2 (the same two-process set-up): CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echo2C!))}, ` +
+        `p99 ${ratio(pct(pgC.latencies, 99), pct(echo2C!.latencies, 99))}; the echo bot ×2 against one: CPU per turn ${ratio(cpuPerTurn(echo2C!), cpuPerTurn(echoC!))}, p99 ${ratio(pct(echo2C!.latencies, 99), pct(echoC!.latencies, 99))}`,
+    );
     console.log(`  turns retried after a stale save (all runs): PostgreSQL ×2 ${retried.postgres}, SQLite ${retried.sqlite}`);
   }
   console.log(
@@ -563,7 +607,7 @@ async function main() {
   console.log(`  ${filled} stored conversations: CPU per turn ${ratio(cpuPerTurn(many!), cpuPerTurn(few!))}, p50 ${f1(pct(few!.latencies, 50))} → ${f1(pct(many!.latencies, 50))} ms`);
 
   console.log('\nmemory (resident set)');
-  for (const p of [...procs, ...pgProcs]) {
+  for (const p of measured) {
     const a = after.get(p.name)!;
     console.log(
       `  ${p.name.padEnd(14)} idle ${mb(idle.get(p.name)!).padStart(7)}, right after the runs ${mb(a.rss).padStart(7)}, ${QUIET_S} s later ${mb(quiet.get(p.name)!).padStart(7)}, peak ${mb(a.peak).padStart(7)}; ` +
@@ -586,7 +630,7 @@ async function main() {
           closed: closed.map(summary),
           open: open.map((o) => ({ label: o.label, p50: pct(o.latencies, 50), p99: pct(o.latencies, 99), cpuMsPerTurn: cpuPerTurn(o), errors: o.errors })),
           stored: scale.map(summary),
-          memory: Object.fromEntries([...procs, ...pgProcs].map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name), under200MbAfterSeconds: under.get(p.name) }])),
+          memory: Object.fromEntries(measured.map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name), under200MbAfterSeconds: under.get(p.name) }])),
           statePerConversationBytes: st.avg,
           stealPercentClosedLoop: stealPct,
           retriedAfterStaleSave: retried,
