@@ -36,7 +36,8 @@ export interface TurnWrite {
  */
 export interface ConversationStore {
   read(keys: string[]): Promise<StoreItems>;
-  saveTurn(write: TurnWrite): Promise<void>;
+  /** resolves with the item's new eTag (what the next read returns, unless someone writes meanwhile) */
+  saveTurn(write: TurnWrite): Promise<string>;
 }
 
 /** NUL cannot be stored in PostgreSQL text (and means nothing to a reader): dropped on both engines. */
@@ -44,7 +45,8 @@ export const storableText = (text: string) => (text.includes('\u0000') ? text.re
 
 interface Pending {
   write: TurnWrite;
-  resolve: () => void;
+  /** with the new eTag */
+  resolve: (eTag: string) => void;
   reject: (err: unknown) => void;
 }
 
@@ -96,16 +98,16 @@ export class SqlStorage implements Storage, ConversationStore {
     });
     if (this.sqlite) {
       const sqlite = this.sqlite;
-      const stale = await sqlite.run(() => sqlite.transaction(parts).findIndex((ok) => !ok));
+      const stale = await sqlite.run(() => sqlite.transaction(parts).findIndex((eTag) => eTag === undefined));
       if (stale >= 0) throw new StaleWriteError(parts[stale]!.key);
       return;
     }
     await this.postgres!.writeAll(parts);
   }
 
-  saveTurn(write: TurnWrite): Promise<void> {
+  saveTurn(write: TurnWrite): Promise<string> {
     if (!this.sqlite) return this.postgres!.saveTurn(write);
-    return new Promise<void>((resolve, reject) => this.sqliteSaves.add({ write, resolve, reject }));
+    return new Promise<string>((resolve, reject) => this.sqliteSaves.add({ write, resolve, reject }));
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -117,14 +119,18 @@ export class SqlStorage implements Storage, ConversationStore {
   /** SQLite: the turns saved in this tick, in one transaction. */
   private async flush(batch: Pending[]): Promise<void> {
     const sqlite = this.sqlite!;
-    let saved: boolean[];
+    let saved: (string | undefined)[];
     try {
       saved = await sqlite.run(() => sqlite.transaction(batch.map((p) => p.write)));
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => (saved[i] ? p.resolve() : p.reject(new StaleWriteError(p.write.key))));
+    batch.forEach((p, i) => {
+      const eTag = saved[i];
+      if (eTag === undefined) p.reject(new StaleWriteError(p.write.key));
+      else p.resolve(eTag);
+    });
   }
 }
 
@@ -200,8 +206,8 @@ class SqliteStatements {
   private readonly update: Database.Statement<[string, string, string, string, string]>;
   private readonly upsert: Database.Statement<[string, string, string, string]>;
   private readonly line: Database.Statement<[string, string, string, string]>;
-  /** runs a batch of writes as one transaction: true for each one saved, false for each one stale */
-  readonly transaction: (writes: TurnWrite[]) => boolean[];
+  /** runs a batch of writes as one transaction: the new eTag of each one saved, undefined for each one stale */
+  readonly transaction: (writes: TurnWrite[]) => (string | undefined)[];
   /** the rows this process wrote last, as written (flat strings: cheap to keep), least recently used first */
   private readonly written = new Map<string, { etag: string; data: string }>();
 
@@ -260,8 +266,8 @@ class SqliteStatements {
     return this.db.connection().execute(async () => fn());
   }
 
-  /** One item with its compare-and-swap, and its transcript lines if it was saved; false when it is stale. */
-  private put(w: TurnWrite): boolean {
+  /** One item with its compare-and-swap, and its transcript lines if it was saved: its new eTag, or undefined when it is stale. */
+  private put(w: TurnWrite): string | undefined {
     const data = JSON.stringify(w.item);
     const etag = randomUUID();
     const now = nowIso();
@@ -273,13 +279,13 @@ class SqliteStatements {
           : this.upsert.run(w.key, etag, data, now);
     if (res.changes !== 1) {
       this.written.delete(w.key);
-      return false;
+      return undefined;
     }
     for (const l of w.lines) this.line.run(w.key, l.at, l.role, storableText(l.text));
     this.written.delete(w.key);
     this.written.set(w.key, { etag, data });
     if (this.written.size > KEPT_ROWS) this.written.delete(this.written.keys().next().value as string);
-    return true;
+    return etag;
   }
 }
 
@@ -311,11 +317,11 @@ class PostgresStatements {
     return new Promise((resolve, reject) => this.reads.add({ keys, resolve, reject }));
   }
 
-  saveTurn(write: TurnWrite): Promise<void> {
+  saveTurn(write: TurnWrite): Promise<string> {
     // one row per key in a group's statement: a second save of the same key (a stale one, as a
     // process saves a conversation one turn at a time) goes alone, and the row lock orders the two
     if (this.saves.some((p) => p.write.key === write.key)) return this.saveOne(write);
-    return new Promise<void>((resolve, reject) => this.saves.add({ write, resolve, reject }));
+    return new Promise<string>((resolve, reject) => this.saves.add({ write, resolve, reject }));
   }
 
   private async flushReads(group: PendingRead[]): Promise<void> {
@@ -332,7 +338,7 @@ class PostgresStatements {
 
   private async flushSaves(group: Pending[]): Promise<void> {
     if (group.length === 1) return settle(group[0]!, this.saveOne(group[0]!.write));
-    let saved: Set<string>;
+    let saved: Map<string, string>;
     try {
       saved = await this.saveGroup(group.map((p) => p.write));
     } catch (err) {
@@ -341,15 +347,20 @@ class PostgresStatements {
       group.forEach((p) => void settle(p, this.saveOne(p.write)));
       return;
     }
-    for (const p of group) (saved.has(p.write.key) ? p.resolve() : p.reject(new StaleWriteError(p.write.key)));
+    for (const p of group) {
+      const eTag = saved.get(p.write.key);
+      if (eTag === undefined) p.reject(new StaleWriteError(p.write.key));
+      else p.resolve(eTag);
+    }
   }
 
   /** The compare-and-swap and the transcript lines in one statement (atomic on its own, one round trip). */
-  async saveOne(w: TurnWrite, client: pg.Pool | pg.PoolClient = this.pool): Promise<void> {
+  async saveOne(w: TurnWrite, client: pg.Pool | pg.PoolClient = this.pool): Promise<string> {
     const kind = kindOf(w);
+    const etag = randomUUID();
     const values = [
       w.key,
-      randomUUID(),
+      etag,
       JSON.stringify(w.item),
       nowIso(),
       w.lines.map((l) => l.at),
@@ -359,10 +370,11 @@ class PostgresStatements {
     ];
     const res = await client.query<{ n: number }>({ name: `reclaim_state_save_${kind}`, text: SAVE_TURN[kind], values });
     if (res.rows[0]?.n !== 1) throw new StaleWriteError(w.key);
+    return etag;
   }
 
-  /** Several turns of different conversations in one statement; the keys of those saved (the others were stale). */
-  private async saveGroup(writes: TurnWrite[]): Promise<Set<string>> {
+  /** Several turns of different conversations in one statement; the new eTags of those saved, by key (the others were stale). */
+  private async saveGroup(writes: TurnWrite[]): Promise<Map<string, string>> {
     // the same order in every process, so two groups lock the rows they share in the same order
     const sorted = [...writes].sort((a, b) => (a.key < b.key ? -1 : 1));
     // as two JSON texts: one native JSON.stringify each, where text[] parameters were escaped element by element in JavaScript
@@ -373,7 +385,8 @@ class PostgresStatements {
     const lines = sorted.flatMap((w) => w.lines.map((l) => ({ key: w.key, at: l.at, role: l.role, text: storableText(l.text) })));
     const values = [JSON.stringify(conversations), nowIso(), JSON.stringify(lines)];
     const res = await this.pool.query<{ key: string }>({ name: 'reclaim_state_save_group', text: SAVE_GROUP, values });
-    return new Set(res.rows.map((r) => r.key));
+    const etags = new Map(conversations.map((c) => [c.key, c.etag]));
+    return new Map(res.rows.map((r) => [r.key, etags.get(r.key)!]));
   }
 
   /** Several items in one transaction (botbuilder's Storage.write): all saved, or none and StaleWriteError. */
@@ -455,6 +468,6 @@ function kindOf(w: TurnWrite): keyof typeof SAVE_STATE {
   return w.eTag === NEW_ITEM_ETAG ? 'create' : w.eTag !== '*' ? 'update' : 'upsert';
 }
 
-function settle(p: Pending, saving: Promise<void>): Promise<void> {
+function settle(p: Pending, saving: Promise<string>): Promise<void> {
   return saving.then(p.resolve, p.reject);
 }

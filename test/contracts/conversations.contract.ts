@@ -112,6 +112,26 @@ export function conversationStoreContract(name: string, make: () => Promise<{ db
       expect(await texts('c/k-upd2')).toEqual([]);
     });
 
+    test('a save gives the new eTag: the one the next read returns and the next save is accepted with, alone or saved in a group', async () => {
+      const one = await store.saveTurn({ key: 'c/e', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: lines('one') });
+      expect((await store.read(['c/e']))['c/e'].eTag).toBe(one);
+      const two = await store.saveTurn({ key: 'c/e', item: { n: 2 }, eTag: one, lines: [] });
+      expect(two).not.toBe(one);
+      const three = await store.saveTurn({ key: 'c/e', item: { n: 3 }, eTag: '*', lines: [] });
+      const read = await store.read(['c/e']);
+      expect(read['c/e']).toMatchObject({ n: 3, eTag: three });
+      // several conversations' saves started together go out as one group: each gets its own eTag
+      const keys = Array.from({ length: 20 }, (_, i) => `c/eg${i}`);
+      const etags = await Promise.all(keys.map((key) => store.saveTurn({ key, item: { key }, eTag: NEW_ITEM_ETAG, lines: lines(key) })));
+      expect(new Set(etags).size).toBe(keys.length);
+      const all = await store.read(keys);
+      expect(keys.map((k) => all[k].eTag)).toEqual(etags);
+      // and the next save with it is accepted
+      const next = await Promise.all(keys.map((key, i) => store.saveTurn({ key, item: { key, n: 2 }, eTag: etags[i]!, lines: [] })));
+      const again = await store.read(keys);
+      expect(keys.map((k) => again[k].eTag)).toEqual(next);
+    });
+
     test('a write by another instance (another process) is seen: the copy this one kept is not used once it is stale', async () => {
       const other = new SqlStorage(db);
       await store.saveTurn({ key: 'c/o', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
