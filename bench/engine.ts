@@ -7,6 +7,7 @@
  *
  *   npm run bench:engine          # BENCH_CONCURRENCY=200 BENCH_SECONDS=10
  *   DATABASE_URL=postgres://… DATABASE_SCHEMA=bench npm run bench:engine
+ *   BENCH_LIVE=0 npm run bench:engine   # every turn revives the stored snapshot (no machine kept between turns)
  *
  * It is a diagnostic next to `npm run bench:load` (which compares the whole
  * bot with the echo bot over HTTP) and asserts nothing.
@@ -29,7 +30,7 @@ const f1 = (n: number) => n.toFixed(1);
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclaim-bench-engine-'));
   const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: path.resolve(__dirname, '../knowledge'), AGENT_API_TOKEN: 'bench-'.padEnd(32, 'x'), LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: process.env.DATABASE_SCHEMA, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE });
-  const app = await createApp(config, { logger: pino({ level: 'warn' }) });
+  const app = await createApp(config, { logger: pino({ level: 'warn' }), liveConversations: process.env.BENCH_LIVE ? Number(process.env.BENCH_LIVE) : undefined });
   const { engine } = app;
 
   // the effects' storage calls, timed where the engine calls them

@@ -50,7 +50,7 @@ export interface App {
 }
 
 /** The composition root: config in, every service built here and nowhere else. */
-export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { logger?: Logger; liveConversations?: number } = {}): Promise<App> {
   const t0 = performance.now();
   const logger = opts.logger ?? createLogger(config.logLevel);
   const knowledge = loadKnowledge(config.knowledgeDir);
@@ -95,6 +95,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultRegion: config.defaultPhoneRegion,
     limits,
     metrics,
+    liveConversations: opts.liveConversations,
   });
   const bot = new ReclaimBot(engine);
 

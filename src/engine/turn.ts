@@ -1,4 +1,4 @@
-import { createActor, fromPromise, waitFor, type ActorSystem, type Snapshot } from 'xstate';
+import { createActor, fromPromise, waitFor, type Actor, type ActorSystem, type Snapshot } from 'xstate';
 
 type AnyActorSystem = ActorSystem<any>;
 import { dialogMachine, type DialogSnapshot } from '../../dialogs/machine';
@@ -84,6 +84,8 @@ export interface EngineDeps {
   /** abuse limits (messages per minute, password checks, tickets per day); none when absent */
   limits?: Limits;
   metrics?: Metrics;
+  /** conversations whose machine stays running between turns (default LIVE_KEEP; 0 revives the stored snapshot every turn) */
+  liveConversations?: number;
 }
 
 /** What a turn's effects noticed, for the replies (abuse limits). */
@@ -109,6 +111,8 @@ interface TurnScope {
 const turnScopes = new WeakMap<AnyActorSystem, TurnScope>();
 
 const SEEN_KEEP = 50;
+/** conversations whose machine is kept running after their turn (about 5 KB of heap each), least recently used dropped first */
+const LIVE_KEEP = 500;
 const MAX_ATTEMPTS = 4;
 const EFFECT_TIMEOUT_MS = 20_000;
 const CONTROL_INTENTS = new Set(['cancel', 'help', 'talk_to_human', 'deny', 'affirm']);
@@ -135,9 +139,20 @@ class KeyedQueue {
   }
 }
 
+type DialogActor = Actor<ReturnType<Engine['buildMachine']>>;
+
 export class Engine {
   /** the machine with our effects, built once: each turn's details reach the effects through turnScopes */
   private readonly machine: ReturnType<Engine['buildMachine']>;
+  /**
+   * Each conversation's machine as its last turn here left it, with the eTag that turn was saved
+   * with. The next turn carries on with it while the stored eTag is still that one, instead of
+   * reviving the stored snapshot (creating the actor was a twelfth of a turn's CPU); any other eTag
+   * (another process's turn, a conversation deleted) and the stored snapshot is revived, as always.
+   * Least recently used first.
+   */
+  private readonly live = new Map<string, { eTag: string; actor: DialogActor }>();
+  private readonly liveKeep: number;
   /** each conversation's turns, one at a time in this process */
   private readonly conversations = new KeyedQueue();
   /** each user's ticket openings, one at a time in this process, so the daily limit counts the one before */
@@ -145,6 +160,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.machine = this.buildMachine();
+    this.liveKeep = deps.liveConversations ?? LIVE_KEEP;
   }
 
   static stateKey(channelId: string, conversationId: string): string {
@@ -229,47 +245,84 @@ export class Engine {
     const replies: Reply[] = [];
     const flags: TurnFlags = { ticketLimited: false };
 
+    const actor = this.actorFor(key, stored, input, { input, key, pending: lines, replies, flags });
+    let saved: string | undefined;
+    let keep = false;
+    try {
+      const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
+      if (line) lines.push({ at: now, role: lineRole, text: line });
+      if (warned) replies.push({ key: 'password.in_chat' });
+      if (event) actor.send(event);
+      // the effects it started (a ticket to open, a password to check) finish before the state is saved
+      const idle = (s: DialogSnapshot) => Object.keys(s.children).length === 0;
+      const stepped = actor.getSnapshot();
+      const settled = idle(stepped) ? stepped : ((await waitFor(actor, idle, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot);
+      if (settled.status === 'error') throw settled.error;
+
+      // a refused ticket is not "a fault on our side": say why, politely, and keep the case as it is
+      const said = flags.ticketLimited ? replies.map((r) => (r.key === 'ticket.failed' ? { key: 'limit.tickets' } : r)) : replies;
+      if (said.some((r) => r.key === 'fallback' || r.key === 'fallback.offer_human')) this.deps.metrics?.fallbacks.inc();
+      const messages = said.map((r) => wording.render(r));
+      for (const m of messages) lines.push({ at: new Date().toISOString(), role: 'bot', text: m.text });
+      const offered = [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? [];
+
+      // fields this version does not know (written by a newer one during a rolling upgrade) are kept
+      const { eTag: _read, ...kept } = stored ?? ({} as Partial<ConversationRecord> & { eTag?: string });
+      const record: ConversationRecord = {
+        ...kept,
+        v: 1,
+        snapshot: actor.getPersistedSnapshot() as Snapshot<unknown>,
+        seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
+        choices: offered,
+        ...(input.activityId ? { last: { activityId: input.activityId, messages } } : {}),
+        ...(rate?.window ? { rate: rate.window } : {}),
+      };
+      // the eTag read (or create-only for a new conversation): a concurrent turn makes this save stale, and the turn is retried;
+      // the transcript lines are saved with the state, so a retried turn never writes them twice
+      saved = await storage.saveTurn({ key, item: record, eTag: stored?.eTag ?? NEW_ITEM_ETAG, lines });
+      // a password's Secret must not outlive its turn in anything kept: that machine is not kept
+      keep = event?.type !== 'PASSWORD' && settled.status === 'active';
+      return { messages, ...(flags.opened ? { handoff: flags.opened } : {}) };
+    } finally {
+      turnScopes.delete(actor.system);
+      if (keep && saved) this.keepLive(key, saved, actor);
+      else actor.stop();
+    }
+  }
+
+  /** The conversation's machine: the one kept from its last turn here if the stored state is still that turn's, else revived from the stored snapshot. */
+  private actorFor(key: string, stored: { snapshot: Snapshot<unknown>; eTag?: string } | undefined, input: TurnInput, scope: TurnScope): DialogActor {
+    const kept = this.live.get(key);
+    if (kept) {
+      this.live.delete(key);
+      if (stored?.eTag === kept.eTag) {
+        turnScopes.set(kept.actor.system, scope);
+        return kept.actor;
+      }
+      kept.actor.stop();
+    }
     const actor = createActor(this.machine, {
       input: { conversationId: key, canMask: input.canMask, defaultRegion: this.deps.defaultRegion },
       ...(stored ? { snapshot: stored.snapshot } : {}),
     });
-    actor.on('reply', (e) => replies.push(e.reply));
-    turnScopes.set(actor.system, { input, key, pending: lines, replies, flags });
+    actor.on('reply', (e) => turnScopes.get(actor.system)?.replies.push(e.reply));
+    turnScopes.set(actor.system, scope);
     actor.start();
+    return actor;
+  }
 
-    const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
-    if (line) lines.push({ at: now, role: lineRole, text: line });
-    if (warned) replies.push({ key: 'password.in_chat' });
-    if (event) actor.send(event);
-    // the effects it started (a ticket to open, a password to check) finish before the state is saved
-    const idle = (s: DialogSnapshot) => Object.keys(s.children).length === 0;
-    const stepped = actor.getSnapshot();
-    const settled = idle(stepped) ? stepped : ((await waitFor(actor, idle, { timeout: EFFECT_TIMEOUT_MS })) as DialogSnapshot);
-    if (settled.status === 'error') throw settled.error;
+  private keepLive(key: string, eTag: string, actor: DialogActor): void {
+    if (this.liveKeep <= 0) return void actor.stop();
+    this.live.set(key, { eTag, actor });
+    if (this.live.size <= this.liveKeep) return;
+    const [oldestKey, oldest] = this.live.entries().next().value!;
+    this.live.delete(oldestKey);
+    oldest.actor.stop();
+  }
 
-    // a refused ticket is not "a fault on our side": say why, politely, and keep the case as it is
-    const said = flags.ticketLimited ? replies.map((r) => (r.key === 'ticket.failed' ? { key: 'limit.tickets' } : r)) : replies;
-    if (said.some((r) => r.key === 'fallback' || r.key === 'fallback.offer_human')) this.deps.metrics?.fallbacks.inc();
-    const messages = said.map((r) => wording.render(r));
-    for (const m of messages) lines.push({ at: new Date().toISOString(), role: 'bot', text: m.text });
-    const offered = [...messages].reverse().find((m) => m.choices.length > 0)?.choices ?? [];
-
-    // fields this version does not know (written by a newer one during a rolling upgrade) are kept
-    const { eTag: _read, ...kept } = stored ?? ({} as Partial<ConversationRecord> & { eTag?: string });
-    const record: ConversationRecord = {
-      ...kept,
-      v: 1,
-      snapshot: actor.getPersistedSnapshot() as Snapshot<unknown>,
-      seen: input.activityId ? [...(stored?.seen ?? []), input.activityId].slice(-SEEN_KEEP) : (stored?.seen ?? []),
-      choices: offered,
-      ...(input.activityId ? { last: { activityId: input.activityId, messages } } : {}),
-      ...(rate?.window ? { rate: rate.window } : {}),
-    };
-    actor.stop();
-    // the eTag read (or create-only for a new conversation): a concurrent turn makes this save stale, and the turn is retried;
-    // the transcript lines are saved with the state, so a retried turn never writes them twice
-    await storage.saveTurn({ key, item: record, eTag: stored?.eTag ?? NEW_ITEM_ETAG, lines });
-    return { messages, ...(flags.opened ? { handoff: flags.opened } : {}) };
+  /** Whether a conversation's machine is kept running in this process between turns (for tests and diagnostics). */
+  isLive(channelId: string, conversationId: string): boolean {
+    return this.live.has(Engine.stateKey(channelId, conversationId));
   }
 
   /** Turns a channel's message into a machine event, removing any password first. */

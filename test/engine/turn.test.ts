@@ -124,6 +124,85 @@ test('when saving fails, the user is told plainly and the evidence collected so 
   expect(summary.messages[0]!.text).toContain('sam@example.com');
 });
 
+describe('the machine kept running between turns', () => {
+  const key = (id: string) => Engine.stateKey('test', id);
+  const password = (id: string, secret: string): TurnInput => ({ ...turn(id, ''), text: undefined, value: { password: secret } });
+  const script = (id: string): TurnInput[] => [
+    turn(id, 'someone hacked my account'),
+    turn(id, '@sam.dances'),
+    turn(id, 'actually my username is @sam.dancing'),
+    turn(id, 'sam@example.com'),
+    turn(id, 'skip'),
+    password(id, 'hunter2-old'),
+    { ...turn(id, ''), text: undefined, value: { action: 'skip' } },
+    turn(id, 'they took it over last night'),
+    turn(id, 'yes'),
+    turn(id, 'what is the status of my ticket'),
+  ];
+
+  test('says and stores exactly what a machine revived from the stored snapshot every turn does', async () => {
+    const revived = new Engine({ ...deps, liveConversations: 0 });
+    const ref = (text: string) => text.replace(/RC-[A-Z0-9]{6}/g, 'RC-…');
+    // what each turn said, and the state stored after it
+    const run = async (e: Engine, id: string) => {
+      const out: string[] = [];
+      // each its own user: the last step lists the user's tickets
+      for (const t of script(id)) {
+        out.push(...(await e.handle({ ...t, userId: id })).messages.map((m) => ref(m.text)));
+        out.push(ref(JSON.stringify(((await storage.read([key(id)]))[key(id)] as { snapshot: unknown }).snapshot).replaceAll(key(id), 'KEY')));
+      }
+      return out;
+    };
+    const [kept, fresh] = [await run(engine, 'live'), await run(revived, 'revived')];
+    expect(kept).toEqual(fresh);
+    expect(kept.join('\n')).toMatch(/ticket is open: RC-…/);
+    expect(kept.join('\n')).toContain('"username":"sam.dancing"');
+    expect(engine.isLive('test', 'live')).toBe(true);
+    expect(revived.isLive('test', 'revived')).toBe(false);
+  });
+
+  test("is not used once another process has saved a turn of the conversation: this one goes on from the stored state, nothing lost", async () => {
+    await engine.handle(turn('handover', 'someone hacked my account'));
+    expect(engine.isLive('test', 'handover')).toBe(true);
+    await other.handle(turn('handover', '@sam.dances')); // the load balancer sent this one elsewhere
+    await engine.handle(turn('handover', 'sam@example.com'));
+    await engine.handle(turn('handover', 'skip'));
+    await engine.handle({ ...turn('handover', ''), text: undefined, value: { action: 'skip' } });
+    const summary = await engine.handle(turn('handover', 'they took it over last night'));
+    // the username the other process took is in the summary: the machine kept here (still asking for it) was not used
+    expect(summary.messages[0]!.text).toContain('@sam.dances');
+    expect(summary.messages[0]!.text).toContain('sam@example.com');
+    expect(logs.join('')).not.toMatch(/retrying/);
+  });
+
+  test('is not kept after a turn that carried a password, nor after a turn that failed', async () => {
+    for (const t of script('pw-live').slice(0, 5)) await engine.handle(t);
+    expect(engine.isLive('test', 'pw-live')).toBe(true);
+    await engine.handle(password('pw-live', 'hunter2-old'));
+    expect(engine.isLive('test', 'pw-live')).toBe(false);
+    await engine.handle({ ...turn('pw-live', ''), text: undefined, value: { action: 'skip' } });
+    expect(engine.isLive('test', 'pw-live')).toBe(true);
+    storage.failNextWrite = true;
+    expect((await engine.handle(turn('pw-live', 'they took it over last night'))).failed).toBe(true);
+    expect(engine.isLive('test', 'pw-live')).toBe(false);
+    // and the conversation goes on from what was stored
+    const summary = await engine.handle(turn('pw-live', 'they took it over last night'));
+    expect(summary.messages[0]!.text).toContain('@sam.dancing');
+  });
+
+  test('is kept for a bounded number of conversations, the least recently used dropped first', async () => {
+    const small = new Engine({ ...deps, liveConversations: 2 });
+    for (const id of ['lru-a', 'lru-b', 'lru-c']) await small.handle(turn(id, 'someone hacked my account'));
+    expect(['lru-a', 'lru-b', 'lru-c'].map((id) => small.isLive('test', id))).toEqual([false, true, true]);
+    const keys = async (id: string) => (await small.handle(turn(id, '@sam.dances'))).messages.map((m) => m.key);
+    const kept = await keys('lru-b');
+    // lru-a is revived from the stored state, and the least recently used, lru-c, is dropped
+    expect(await keys('lru-a')).toEqual(kept);
+    expect(['lru-a', 'lru-b', 'lru-c'].map((id) => small.isLive('test', id))).toEqual([true, true, false]);
+    expect(await keys('lru-c')).toEqual(kept);
+  });
+});
+
 test.each([
   ['the evidence check', 'directory unreachable', () => (directory.failing = true)],
   ["the user's tickets, for the daily limit", 'tickets unreachable', () => (tickets.failing = true)],
