@@ -145,13 +145,14 @@ export class Engine {
   /** the machine with our effects, built once: each turn's details reach the effects through turnScopes */
   private readonly machine: ReturnType<Engine['buildMachine']>;
   /**
-   * Each conversation's machine as its last turn here left it, with the eTag that turn was saved
-   * with. The next turn carries on with it while the stored eTag is still that one, instead of
-   * reviving the stored snapshot (creating the actor was a twelfth of a turn's CPU); any other eTag
-   * (another process's turn, a conversation deleted) and the stored snapshot is revived, as always.
-   * Least recently used first.
+   * Each conversation's machine as its last turn here left it, with the record that turn saved and
+   * its eTag. The next turn carries on with them while the stored eTag is still that one, instead
+   * of reviving the stored snapshot (creating the actor was a twelfth of a turn's CPU) and, where
+   * the store can tell without asking the database (SQLite), of parsing the stored record. Any
+   * other eTag (another process's turn, a conversation deleted) and the stored record is read and
+   * revived, as always. Least recently used first.
    */
-  private readonly live = new Map<string, { eTag: string; actor: DialogActor }>();
+  private readonly live = new Map<string, { eTag: string; actor: DialogActor; record: ConversationRecord }>();
   private readonly liveKeep: number;
   /** each conversation's turns, one at a time in this process */
   private readonly conversations = new KeyedQueue();
@@ -228,8 +229,13 @@ export class Engine {
   ): Promise<TurnOutput> {
     const { storage, wording, limits } = this.deps;
     const key = Engine.stateKey(input.channelId, input.conversationId);
-    const items = await storage.read([key]);
-    const stored = items[key] as (ConversationRecord & { eTag?: string }) | undefined;
+    // the record this process saved last, with its machine still running, when the store can tell it is still the stored one
+    // without asking the database (SQLite); otherwise the stored record (a save on a stale one is refused all the same)
+    const live = this.live.get(key);
+    const stored =
+      live && storage.peekETag?.(key) === live.eTag
+        ? { ...live.record, eTag: live.eTag }
+        : ((await storage.read([key]))[key] as (ConversationRecord & { eTag?: string }) | undefined);
     if (input.activityId && stored?.seen.includes(input.activityId)) {
       return { messages: stored.last?.activityId === input.activityId ? stored.last.messages : [], duplicate: true };
     }
@@ -246,8 +252,8 @@ export class Engine {
     const flags: TurnFlags = { ticketLimited: false };
 
     const actor = this.actorFor(key, stored, input, { input, key, pending: lines, replies, flags });
-    let saved: string | undefined;
-    let keep = false;
+    /** what to keep for the next turn here, once this one is saved */
+    let keep: { eTag: string; record: ConversationRecord } | undefined;
     try {
       const { event, line, warned } = toEvent(actor.getSnapshot(), stored?.choices ?? []);
       if (line) lines.push({ at: now, role: lineRole, text: line });
@@ -279,13 +285,13 @@ export class Engine {
       };
       // the eTag read (or create-only for a new conversation): a concurrent turn makes this save stale, and the turn is retried;
       // the transcript lines are saved with the state, so a retried turn never writes them twice
-      saved = await storage.saveTurn({ key, item: record, eTag: stored?.eTag ?? NEW_ITEM_ETAG, lines });
+      const eTag = await storage.saveTurn({ key, item: record, eTag: stored?.eTag ?? NEW_ITEM_ETAG, lines });
       // a password's Secret must not outlive its turn in anything kept: that machine is not kept
-      keep = event?.type !== 'PASSWORD' && settled.status === 'active';
+      if (event?.type !== 'PASSWORD' && settled.status === 'active') keep = { eTag, record };
       return { messages, ...(flags.opened ? { handoff: flags.opened } : {}) };
     } finally {
       turnScopes.delete(actor.system);
-      if (keep && saved) this.keepLive(key, saved, actor);
+      if (keep) this.keepLive(key, { ...keep, actor });
       else actor.stop();
     }
   }
@@ -311,9 +317,9 @@ export class Engine {
     return actor;
   }
 
-  private keepLive(key: string, eTag: string, actor: DialogActor): void {
-    if (this.liveKeep <= 0) return void actor.stop();
-    this.live.set(key, { eTag, actor });
+  private keepLive(key: string, kept: { eTag: string; actor: DialogActor; record: ConversationRecord }): void {
+    if (this.liveKeep <= 0) return void kept.actor.stop();
+    this.live.set(key, kept);
     if (this.live.size <= this.liveKeep) return;
     const [oldestKey, oldest] = this.live.entries().next().value!;
     this.live.delete(oldestKey);

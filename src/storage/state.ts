@@ -38,6 +38,13 @@ export interface ConversationStore {
   read(keys: string[]): Promise<StoreItems>;
   /** resolves with the item's new eTag (what the next read returns, unless someone writes meanwhile) */
   saveTurn(write: TurnWrite): Promise<string>;
+  /**
+   * The eTag this instance last saved the item with, when it can tell without
+   * asking the database; undefined when it cannot (or never saved it). One who
+   * trusts it must still save with that eTag: if someone else wrote meanwhile,
+   * the compare-and-swap refuses the save.
+   */
+  peekETag?(key: string): string | undefined;
 }
 
 /** NUL cannot be stored in PostgreSQL text (and means nothing to a reader): dropped on both engines. */
@@ -103,6 +110,11 @@ export class SqlStorage implements Storage, ConversationStore {
       return;
     }
     await this.postgres!.writeAll(parts);
+  }
+
+  /** On SQLite, from the row this process wrote last (see SqliteStatements.get); PostgreSQL is shared by several processes, so never. */
+  peekETag(key: string): string | undefined {
+    return this.sqlite?.peek(key);
   }
 
   saveTurn(write: TurnWrite): Promise<string> {
@@ -250,6 +262,15 @@ class SqliteStatements {
       return { key, ...kept };
     }
     return this.select.get(key);
+  }
+
+  /** The eTag of the row as this process wrote it last, if it is kept (most recently used again). */
+  peek(key: string): string | undefined {
+    const kept = this.written.get(key);
+    if (!kept) return undefined;
+    this.written.delete(key);
+    this.written.set(key, kept);
+    return kept.etag;
   }
 
   forget(keys: string[]): void {

@@ -1,4 +1,4 @@
-import type { Db } from '../../src/storage/db';
+import { engineOf, type Db } from '../../src/storage/db';
 import { NEW_ITEM_ETAG, SqlStorage, StaleWriteError } from '../../src/storage/state';
 import { TranscriptLog } from '../../src/storage/transcript';
 import type { TranscriptLine } from '../../src/tickets';
@@ -130,6 +130,24 @@ export function conversationStoreContract(name: string, make: () => Promise<{ db
       const next = await Promise.all(keys.map((key, i) => store.saveTurn({ key, item: { key, n: 2 }, eTag: etags[i]!, lines: [] })));
       const again = await store.read(keys);
       expect(keys.map((k) => again[k].eTag)).toEqual(next);
+    });
+
+    test('peekETag tells, without asking the database, only what this instance saved last (SQLite), or nothing (PostgreSQL, shared)', async () => {
+      const mine = await store.saveTurn({ key: 'c/p', item: { n: 1 }, eTag: NEW_ITEM_ETAG, lines: [] });
+      expect(store.peekETag('c/p')).toBe(engineOf(db) === 'sqlite' ? mine : undefined);
+      expect(store.peekETag('c/never-saved')).toBeUndefined();
+      // another instance writes: a save with what this one still tells is refused, and then it tells nothing until it reads and saves again
+      const other = new SqlStorage(db);
+      const theirs = await other.saveTurn({ key: 'c/p', item: { n: 2 }, eTag: mine, lines: [] });
+      const told = store.peekETag('c/p');
+      if (told !== undefined) await expect(store.saveTurn({ key: 'c/p', item: { n: 3 }, eTag: told, lines: [] })).rejects.toBeInstanceOf(StaleWriteError);
+      expect(store.peekETag('c/p')).toBeUndefined();
+      expect((await store.read(['c/p']))['c/p']).toMatchObject({ n: 2, eTag: theirs });
+      // deleted: nothing to tell
+      const again = await store.saveTurn({ key: 'c/p', item: { n: 3 }, eTag: theirs, lines: [] });
+      expect(store.peekETag('c/p')).toBe(engineOf(db) === 'sqlite' ? again : undefined);
+      await store.delete(['c/p']);
+      expect(store.peekETag('c/p')).toBeUndefined();
     });
 
     test('a write by another instance (another process) is seen: the copy this one kept is not used once it is stale', async () => {

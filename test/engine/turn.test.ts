@@ -26,6 +26,9 @@ class Gate implements ConversationStore {
   read(keys: string[]) {
     return this.inner.read(keys);
   }
+  peekETag(key: string) {
+    return this.inner.peekETag?.(key);
+  }
   async saveTurn(write: TurnWrite) {
     const hook = this.beforeWrite;
     this.beforeWrite = null;
