@@ -254,23 +254,23 @@ class SqliteStatements {
    * row itself.
    */
   get(key: string): Row | undefined {
-    const kept = this.written.get(key);
-    if (kept) {
-      // most recently used last
-      this.written.delete(key);
-      this.written.set(key, kept);
-      return { key, ...kept };
-    }
-    return this.select.get(key);
+    const kept = this.touch(key);
+    return kept ? { key, ...kept } : this.select.get(key);
   }
 
-  /** The eTag of the row as this process wrote it last, if it is kept (most recently used again). */
+  /** The eTag of the row as this process wrote it last, if it is kept. */
   peek(key: string): string | undefined {
+    return this.touch(key)?.etag;
+  }
+
+  /** The row as this process wrote it last, if it is kept, made the most recently used. */
+  private touch(key: string): { etag: string; data: string } | undefined {
     const kept = this.written.get(key);
-    if (!kept) return undefined;
-    this.written.delete(key);
-    this.written.set(key, kept);
-    return kept.etag;
+    if (kept) {
+      this.written.delete(key);
+      this.written.set(key, kept);
+    }
+    return kept;
   }
 
   forget(keys: string[]): void {
