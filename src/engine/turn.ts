@@ -147,7 +147,7 @@ export class Engine {
   /**
    * Each conversation's machine as its last turn here left it, with the record that turn saved and
    * its eTag. The next turn carries on with them while the stored eTag is still that one, instead
-   * of reviving the stored snapshot (creating the actor was a twelfth of a turn's CPU) and, where
+   * of reviving the stored snapshot (about a tenth of the engine's CPU per turn) and, where
    * the store can tell without asking the database (SQLite), of parsing the stored record. Any
    * other eTag (another process's turn, a conversation deleted) and the stored record is read and
    * revived, as always. Least recently used first.
