@@ -15,6 +15,7 @@ export class Metrics {
   readonly errors: Counter<'kind'>;
   readonly limited: Counter<'limit'>;
   readonly conflicts: Counter;
+  readonly machines: Counter<'source'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -44,6 +45,12 @@ export class Metrics {
     this.conflicts = new Counter({
       name: 'reclaim_state_conflicts_total',
       help: 'Turns retried because another turn saved the same conversation first',
+      registers,
+    });
+    this.machines = new Counter({
+      name: 'reclaim_dialog_machines_total',
+      help: "Turns by where their dialog machine came from: kept running from the conversation's last turn in this process, revived from the stored snapshot, or new",
+      labelNames: ['source'],
       registers,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'reclaim_' });

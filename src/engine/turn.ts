@@ -302,11 +302,13 @@ export class Engine {
     if (kept) {
       this.live.delete(key);
       if (stored?.eTag === kept.eTag) {
+        this.deps.metrics?.machines.inc({ source: 'kept' });
         turnScopes.set(kept.actor.system, scope);
         return kept.actor;
       }
       kept.actor.stop();
     }
+    this.deps.metrics?.machines.inc({ source: stored ? 'revived' : 'new' });
     const actor = createActor(this.machine, {
       input: { conversationId: key, canMask: input.canMask, defaultRegion: this.deps.defaultRegion },
       ...(stored ? { snapshot: stored.snapshot } : {}),

@@ -12,7 +12,7 @@ describe('/metrics', () => {
   });
   afterAll(async () => bot.close());
 
-  test('counts turns, latency, intents, fallbacks, handoffs and errors, with no user data in labels', async () => {
+  test('counts turns, latency, intents, fallbacks, handoffs, errors and where each dialog machine came from, with no user data in labels', async () => {
     const conv = 'metrics-conv-7f3a';
     const say = (text?: string, value?: unknown) => bot.send(userMessage(conv, text, value ? { value } : {}));
     await say('qwzx blorp fnarg');
@@ -33,6 +33,10 @@ describe('/metrics', () => {
     expect(body).toMatch(/^reclaim_fallbacks_total [1-9]/m);
     expect(body).toMatch(/^reclaim_handoffs_total\{category="account_hacked",created="true"\} 1$/m);
     expect(body).toMatch(/^# TYPE reclaim_errors_total counter$/m);
+    // one conversation, one process: its first turn's machine is new, and every later turn carries on with it
+    expect(body).toMatch(/^reclaim_dialog_machines_total\{source="new"\} 1$/m);
+    expect(body).toMatch(/^reclaim_dialog_machines_total\{source="kept"\} 7$/m);
+    expect(body).not.toMatch(/^reclaim_dialog_machines_total\{source="revived"\}/m);
     expect(body).toMatch(/^reclaim_process_resident_memory_bytes /m);
     for (const personal of [conv, 'sam.dances', 'sam@example.com', 'blorp', 'user-metrics']) expect(body).not.toContain(personal);
   });
