@@ -381,6 +381,7 @@ const pct = (xs: number[], p: number) => {
 };
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const pc = (share: number) => `${(100 * share).toFixed(0)} %`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const cpuPerTurn = (t: { cpu: number; turns: number }) => (t.cpu * 1000) / t.turns;
 
@@ -513,9 +514,12 @@ async function main() {
   if (pgProcs.length) open.push(await openLoop('Reclaim, PostgreSQL ×2', pgProcs, RATE, SECONDS));
 
   const after = new Map(measured.map((p) => [p.name, memOf(p.pid)]));
+  const summed = async (ps: Proc[], name: string) => (await Promise.all(ps.map((p) => counter(p.url, name)))).reduce((a, b) => a + b, 0);
   // saves that found the state changed under them and were retried (two processes on one conversation's turns)
-  const conflicts = async (ps: Proc[]) => (await Promise.all(ps.map((p) => counter(p.url, 'reclaim_state_conflicts_total')))).reduce((a, b) => a + b, 0);
-  const retried = { sqlite: await conflicts([reclaim]), postgres: pgProcs.length ? await conflicts(pgProcs) : 0 };
+  const retried = { sqlite: await summed([reclaim], 'reclaim_state_conflicts_total'), postgres: pgProcs.length ? await summed(pgProcs, 'reclaim_state_conflicts_total') : 0 };
+  // the share of turns that carried on with the machine their conversation's last turn left running in that process
+  const keptShare = async (ps: Proc[]) => (await summed(ps, 'reclaim_dialog_machines_total{source="kept"}')) / Math.max(1, await summed(ps, 'reclaim_dialog_machines_total'));
+  const kept = { sqlite: await keptShare([reclaim]), postgres: pgProcs.length ? await keptShare(pgProcs) : 0 };
   // quiet: V8's memory reducer hands the garbage's pages back on its own after a while; when, is recorded
   process.stderr.write(`quiet for ${QUIET_S} s…\n`);
   const under = new Map<string, number>();
@@ -600,6 +604,10 @@ async function main() {
     console.log(`  turns retried after a stale save (all runs): PostgreSQL ×2 ${retried.postgres}, SQLite ${retried.sqlite}`);
   }
   console.log(
+    `  turns that carried on with the machine kept from their conversation's last turn (all runs): SQLite ${pc(kept.sqlite)}` +
+      (pgProcs.length ? `, PostgreSQL ×2 ${pc(kept.postgres)} (its requests alternate between the processes)` : ''),
+  );
+  console.log(
     `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC!), cpuPerTurn(echoC!))} of the stock one; ` +
       `Reclaim costs ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(leanC!))} of that`,
   );
@@ -634,6 +642,7 @@ async function main() {
           statePerConversationBytes: st.avg,
           stealPercentClosedLoop: stealPct,
           retriedAfterStaleSave: retried,
+          keptMachineShare: kept,
         },
         null,
         2,
