@@ -112,7 +112,7 @@ export class SqlStorage implements Storage, ConversationStore {
     await this.postgres!.writeAll(parts);
   }
 
-  /** On SQLite, from the row this process wrote last (see SqliteStatements.get); PostgreSQL is shared by several processes, so never. */
+  /** On SQLite, the eTag this process wrote the row with last (see SqliteStatements.peek); PostgreSQL is shared by several processes, so never. */
   peekETag(key: string): string | undefined {
     return this.sqlite?.peek(key);
   }
@@ -177,7 +177,7 @@ class TickGroups<T> {
   }
 }
 
-/** conversations whose last written row is kept in memory (SQLite): about 2 KB each */
+/** conversations whose last written eTag is kept in memory (SQLite): about 150 B each */
 const KEPT_ROWS = 5000;
 
 /**
@@ -220,8 +220,8 @@ class SqliteStatements {
   private readonly line: Database.Statement<[string, string, string, string]>;
   /** runs a batch of writes as one transaction: the new eTag of each one saved, undefined for each one stale */
   readonly transaction: (writes: TurnWrite[]) => (string | undefined)[];
-  /** the rows this process wrote last, as written (flat strings: cheap to keep), least recently used first */
-  private readonly written = new Map<string, { etag: string; data: string }>();
+  /** the eTag of each row this process wrote last, least recently used first */
+  private readonly written = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -246,31 +246,24 @@ class SqliteStatements {
     };
   }
 
-  /**
-   * The row of a conversation, from the copy kept when this process last
-   * wrote it if there is one. SQLite is one process's database, so that copy is
-   * what is stored; if another process wrote meanwhile, the save's
-   * compare-and-swap fails, the copy is dropped, and the retried turn reads the
-   * row itself.
-   */
   get(key: string): Row | undefined {
-    const kept = this.touch(key);
-    return kept ? { key, ...kept } : this.select.get(key);
+    return this.select.get(key);
   }
 
-  /** The eTag of the row as this process wrote it last, if it is kept. */
+  /**
+   * The eTag this process last wrote a conversation's row with, if it is kept.
+   * SQLite is one process's database, so that is what is stored, unless another
+   * process wrote meanwhile: then the save's compare-and-swap fails, the eTag is
+   * dropped, and the retried turn reads the row itself.
+   */
   peek(key: string): string | undefined {
-    return this.touch(key)?.etag;
-  }
-
-  /** The row as this process wrote it last, if it is kept, made the most recently used. */
-  private touch(key: string): { etag: string; data: string } | undefined {
-    const kept = this.written.get(key);
-    if (kept) {
+    const etag = this.written.get(key);
+    if (etag !== undefined) {
+      // the most recently used last
       this.written.delete(key);
-      this.written.set(key, kept);
+      this.written.set(key, etag);
     }
-    return kept;
+    return etag;
   }
 
   forget(keys: string[]): void {
@@ -304,7 +297,7 @@ class SqliteStatements {
     }
     for (const l of w.lines) this.line.run(w.key, l.at, l.role, storableText(l.text));
     this.written.delete(w.key);
-    this.written.set(w.key, { etag, data });
+    this.written.set(w.key, etag);
     if (this.written.size > KEPT_ROWS) this.written.delete(this.written.keys().next().value as string);
     return etag;
   }
