@@ -1,7 +1,8 @@
 /**
  * npm run bench:load — the cost of a turn, measured against the floor.
  *
- * Every server runs as `npm start` runs it (compiled JavaScript, no transpiler),
+ * Every server runs compiled JavaScript (no transpiler), Reclaim with the node
+ * options of `npm start` (package.json), the echo bots with none, all
  * on 127.0.0.1, loaded from this process:
  *
  *  1. Closed loop, interleaved: 200 concurrent simulated conversations per
@@ -17,10 +18,15 @@
  *       - the echo bot on Reclaim's HTTP entry (cached Bot Framework clients,
  *         processActivity without CloudAdapter.process's zod checks): the floor
  *         of Reclaim's own stack, so what the bot itself costs can be read too;
+ *       - the same echo bot also reading and saving its conversation's state
+ *         each turn through Reclaim's conversation store (bench/load/echo-bot.ts
+ *         `store`): the floor of any bot that keeps its state in the database;
  *       - Reclaim on SQLite (one process);
  *       - two stock echo bots, requests alternating between them: the floor of
  *         the PostgreSQL pair's set-up (two processes, and the load
  *         balancing), run only when the pair runs;
+ *       - two of those store floors on PostgreSQL, requests alternating: the
+ *         pair's floor with its database round trips;
  *       - Reclaim on PostgreSQL, two processes on one schema, requests
  *         alternating between them (skipped when no server answers); the
  *         PostgreSQL server's own CPU over the same span is reported beside it
@@ -83,10 +89,13 @@ interface Proc {
   stop(): Promise<void>;
 }
 
+/** The node options `npm start` gives Reclaim (package.json's start script), so that it runs here as it runs there. */
+const START_FLAGS: string[] = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start as string).split(/\s+/).filter((a) => a.startsWith('--'));
+
 /** Starts `node <script>` (compiled JavaScript) and waits for /healthz. */
-async function start(name: string, script: string, args: string[], env: Record<string, string>, port: number): Promise<Proc> {
+async function start(name: string, script: string, args: string[], env: Record<string, string>, port: number, flags = ['--disable-warning=DEP0111']): Promise<Proc> {
   const log = fs.openSync(path.join(os.tmpdir(), `reclaim-bench-${name}-${process.pid}.log`), 'w');
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', script, ...args], {
+  const child = spawn(process.execPath, [...flags, script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', log, log],
@@ -464,15 +473,20 @@ async function main() {
     ...extra,
   });
 
-  const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+  // Reclaim as npm start runs it (its node options), the echo bots as stock node
+  const startReclaim = (name: string, env: Record<string, string>, port: number) => start(name, reclaimScript, [], env, port, START_FLAGS);
+  const ports = await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
   const echo = await start('echo', echoScript, [String(ports[0])], {}, ports[0]!);
   const echoLean = await start('echo-lean', echoScript, [String(ports[1]), 'lean'], {}, ports[1]!);
-  const reclaim = await start('reclaim', reclaimScript, [], reclaimEnv(ports[2]!), ports[2]!);
-  const procs = [echo, echoLean, reclaim];
+  const reclaim = await startReclaim('reclaim', reclaimEnv(ports[2]!), ports[2]!);
+  // the floor of a bot that keeps its state in the database: the lean echo bot reading and saving each turn through Reclaim's conversation store
+  const echoStore = await start('echo-store', echoScript, [String(ports[5]), 'store'], { DATA_DIR: path.join(dataDir, 'echo-store') }, ports[5]!);
+  const procs = [echo, echoLean, reclaim, echoStore];
   // the PostgreSQL pair's floor: two more stock echo bots, taking requests in turn as the pair does
   const echoPair = pgAvailableNow ? await Promise.all([3, 4].map((i) => start(`echo-pair-${i - 2}`, echoScript, [String(ports[i])], {}, ports[i]!))) : [];
 
   let pgProcs: Proc[] = [];
+  let storePair: Proc[] = [];
   let pgSchema = '';
   let admin: pg.Client | undefined;
   let pgNote = '';
@@ -484,23 +498,28 @@ async function main() {
     const pgPorts = [await freePort(), await freePort()];
     pgProcs = await Promise.all(
       pgPorts.map((p, i) =>
-        start(`reclaim-pg-${i}`, reclaimScript, [], reclaimEnv(p, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: pgSchema, DATA_DIR: path.join(dataDir, `pg-${i}`) }), p),
+        startReclaim(`reclaim-pg-${i}`, reclaimEnv(p, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: pgSchema, DATA_DIR: path.join(dataDir, `pg-${i}`) }), p),
       ),
     );
+    // the pair's floor with its database: two echo bots keeping their state in the same PostgreSQL schema
+    const storePorts = [await freePort(), await freePort()];
+    storePair = await Promise.all(storePorts.map((p, i) => start(`echo-store-pg-${i}`, echoScript, [String(p), 'store'], { DATABASE_URL: PG_URL, DATABASE_SCHEMA: pgSchema }, p)));
   } else {
     pgNote = `PostgreSQL runs skipped: no server answered at ${PG_URL.replace(/:[^:@/]*@/, ':***@')} (set PG_BENCH_URL)`;
   }
   await sleep(1000);
-  const measured = [...procs, ...echoPair, ...pgProcs];
+  const measured = [...procs, ...echoPair, ...storePair, ...pgProcs];
   const idle = new Map(measured.map((p) => [p.name, memOf(p.pid).rss]));
 
   // 1. closed loop, interleaved
-  const closed = [
-    target('echo bot (stock restify + botbuilder)', [echo], C),
-    target("echo bot on Reclaim's HTTP entry", [echoLean], C),
-    target('Reclaim, SQLite', [reclaim], C),
-    ...(pgProcs.length ? [target('echo bot ×2 (stock, requests alternating)', echoPair, C), target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true })] : []),
-  ];
+  const echoC = target('echo bot (stock restify + botbuilder)', [echo], C);
+  const leanC = target("echo bot on Reclaim's HTTP entry", [echoLean], C);
+  const storeC = target('… and its state read and saved, SQLite', [echoStore], C);
+  const reclaimC = target('Reclaim, SQLite', [reclaim], C);
+  const echo2C = pgProcs.length ? target('echo bot ×2 (stock, requests alternating)', echoPair, C) : undefined;
+  const store2C = pgProcs.length ? target('… ×2, state read and saved, PostgreSQL', storePair, C, { postgres: true }) : undefined;
+  const pgC = pgProcs.length ? target('Reclaim, PostgreSQL ×2', pgProcs, C, { postgres: true }) : undefined;
+  const closed = [echoC, leanC, storeC, reclaimC, ...(pgC ? [echo2C!, store2C!, pgC] : [])];
   process.stderr.write('closed loop, interleaved…\n');
   const machine0 = machineCpu();
   await interleaved(closed, ROUNDS);
@@ -541,7 +560,7 @@ async function main() {
     const s = await admin.query(`select count(*)::int as n, avg(length(data))::int as avg from "${pgSchema}".conversation_state`);
     pgState = `PostgreSQL: ${s.rows[0].n} conversations stored, ${s.rows[0].avg} B of state JSON each on average`;
   }
-  await Promise.all([echo, echoLean, ...echoPair, ...pgProcs].map((p) => p.stop()));
+  await Promise.all([echo, echoLean, echoStore, ...echoPair, ...storePair, ...pgProcs].map((p) => p.stop()));
   if (admin) {
     await admin.query(`drop schema if exists "${pgSchema}" cascade`);
     await admin.end();
@@ -551,15 +570,15 @@ async function main() {
   process.stderr.write(`filling a second database with ${FILL} conversations…\n`);
   const bigDir = path.join(dataDir, 'filled');
   const bigPort = await freePort();
-  const first = await start('reclaim-filled', reclaimScript, [], reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
+  const first = await startReclaim('reclaim-filled', reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
   await first.stop();
   const tFill = performance.now();
   const filled = fill(path.join(bigDir, 'reclaim.sqlite'), sample, FILL);
   const fillS = (performance.now() - tFill) / 1000;
-  const big = await start('reclaim-filled', reclaimScript, [], reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
+  const big = await startReclaim('reclaim-filled', reclaimEnv(bigPort, { DATA_DIR: bigDir }), bigPort);
   // the first one restarted too, so that both start as fresh processes (same JIT warm-up, same empty caches)
   await reclaim.stop();
-  const restarted = await start('reclaim-few', reclaimScript, [], reclaimEnv(ports[2]!), ports[2]!);
+  const restarted = await startReclaim('reclaim-few', reclaimEnv(ports[2]!), ports[2]!);
   const fewStored = (() => {
     const d = new Database(file, { readonly: true });
     const n = (d.prepare('select count(*) as n from conversation_state').get() as { n: number }).n;
@@ -585,31 +604,39 @@ async function main() {
   console.log(HEADER);
   for (const t of scale) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
 
-  const [echoC, leanC, reclaimC, echo2C, pgC] = closed;
   const ratio = (a: number, b: number) => `${f2(a / b)}×`;
   console.log("\nratios to the stock echo bot (the issue's targets in brackets)");
-  console.log(`  CPU per turn, closed loop:        Reclaim ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(echoC!))}  [≤ 1.5×]`);
-  console.log(`  p99, ${C} conversations:            Reclaim ${ratio(pct(reclaimC!.latencies, 99), pct(echoC!.latencies, 99))}  [≤ 1.5×]`);
+  console.log(`  CPU per turn, closed loop:        Reclaim ${ratio(cpuPerTurn(reclaimC), cpuPerTurn(echoC))}  [≤ 1.5×]`);
+  console.log(`  p99, ${C} conversations:            Reclaim ${ratio(pct(reclaimC.latencies, 99), pct(echoC.latencies, 99))}  [≤ 1.5×]`);
   console.log(`  p99 at ${RATE} turns/s offered:       Reclaim ${f1(pct(open[1]!.latencies, 99))} ms, echo ${f1(pct(open[0]!.latencies, 99))} ms  [< 50 ms]`);
   if (pgC) {
     console.log(
-      `  PostgreSQL ×2: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echoC!))} (both bot processes; the PostgreSQL server, on the same two cores, ` +
+      `  PostgreSQL ×2: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echoC))} (both bot processes; the PostgreSQL server, on the same two cores, ` +
         `spent ${f2((pgC.dbCpu! * 1000) / pgC.turns)} ms more per turn), ` +
-        `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC!.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
+        `p99 ${ratio(pct(pgC.latencies, 99), pct(echoC.latencies, 99))}; p99 at ${RATE}/s ${f1(pct(open[2]!.latencies, 99))} ms`,
     );
     console.log(
       `  PostgreSQL ×2 against the echo bot ×2 (the same two-process set-up): CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(echo2C!))}, ` +
-        `p99 ${ratio(pct(pgC.latencies, 99), pct(echo2C!.latencies, 99))}; the echo bot ×2 against one: CPU per turn ${ratio(cpuPerTurn(echo2C!), cpuPerTurn(echoC!))}, p99 ${ratio(pct(echo2C!.latencies, 99), pct(echoC!.latencies, 99))}`,
+        `p99 ${ratio(pct(pgC.latencies, 99), pct(echo2C!.latencies, 99))}; the echo bot ×2 against one: CPU per turn ${ratio(cpuPerTurn(echo2C!), cpuPerTurn(echoC))}, p99 ${ratio(pct(echo2C!.latencies, 99), pct(echoC.latencies, 99))}`,
+    );
+    console.log(
+      `  the floor with its database, two echo bots saving their state on PostgreSQL: CPU per turn ${ratio(cpuPerTurn(store2C!), cpuPerTurn(echoC))} ` +
+        `(the server ${f2((store2C!.dbCpu! * 1000) / store2C!.turns)} ms more per turn), p99 ${ratio(pct(store2C!.latencies, 99), pct(echoC.latencies, 99))}; ` +
+        `Reclaim PostgreSQL ×2 against it: CPU per turn ${ratio(cpuPerTurn(pgC), cpuPerTurn(store2C!))}, p99 ${ratio(pct(pgC.latencies, 99), pct(store2C!.latencies, 99))}`,
     );
     console.log(`  turns retried after a stale save (all runs): PostgreSQL ×2 ${retried.postgres}, SQLite ${retried.sqlite}`);
   }
+  console.log(
+    `  the floor with its database on SQLite (the lean echo bot saving its state each turn): CPU per turn ${ratio(cpuPerTurn(storeC), cpuPerTurn(echoC))}, ` +
+      `p99 ${ratio(pct(storeC.latencies, 99), pct(echoC.latencies, 99))}; Reclaim SQLite against it: CPU per turn ${ratio(cpuPerTurn(reclaimC), cpuPerTurn(storeC))}, p99 ${ratio(pct(reclaimC.latencies, 99), pct(storeC.latencies, 99))}`,
+  );
   console.log(
     `  turns that carried on with the machine kept from their conversation's last turn (all runs): SQLite ${pc(kept.sqlite)}` +
       (pgProcs.length ? `, PostgreSQL ×2 ${pc(kept.postgres)} (its requests alternate between its processes, so a conversation's next turn lands on either)` : ''),
   );
   console.log(
-    `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC!), cpuPerTurn(echoC!))} of the stock one; ` +
-      `Reclaim costs ${ratio(cpuPerTurn(reclaimC!), cpuPerTurn(leanC!))} of that`,
+    `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC), cpuPerTurn(echoC))} of the stock one; ` +
+      `Reclaim costs ${ratio(cpuPerTurn(reclaimC), cpuPerTurn(leanC))} of that`,
   );
   const [few, many] = scale;
   console.log(`  ${filled} stored conversations: CPU per turn ${ratio(cpuPerTurn(many!), cpuPerTurn(few!))}, p50 ${f1(pct(few!.latencies, 50))} → ${f1(pct(many!.latencies, 50))} ms`);
