@@ -49,7 +49,7 @@ export const configSchema = z.object({
     z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL schema name (letters, digits, _)').optional(),
   ),
   DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
-  SQLITE_CACHE_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(4096).default(32)),
+  SQLITE_CACHE_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(4096).default(8)),
   LIMIT_TICKETS_PER_USER_PER_DAY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(5)),
   LIMIT_PASSWORD_CHECKS_PER_CONVERSATION: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10)),
   LIMIT_MESSAGES_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(30)),
