@@ -42,7 +42,7 @@
  *
  * Figures only: nothing is asserted (tests never time anything).
  * Settings (env): BENCH_CONCURRENCY (200), BENCH_ROUNDS (8), BENCH_SLICE_MS (1500), BENCH_WARMUP_TURNS (10000 per process),
- * BENCH_SECONDS (8, open loop), BENCH_RATE (200), BENCH_FILL (100000),
+ * BENCH_SECONDS (30, open loop), BENCH_RATE (200), BENCH_FILL (100000),
  * BENCH_QUIET_SECONDS (60), PG_BENCH_URL (postgres://postgres@127.0.0.1:5432/test), BENCH_JSON (write the figures there).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -62,7 +62,7 @@ const C = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_TURNS ?? 10_000);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 1500);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const FILL = Number(process.env.BENCH_FILL ?? 100_000);
 const QUIET_S = Number(process.env.BENCH_QUIET_SECONDS ?? 60);
