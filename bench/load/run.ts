@@ -346,6 +346,8 @@ interface OpenResult {
   turns: number;
   errors: number;
   latencies: number[];
+  /** the latencies by script step */
+  bySteps: number[][];
   cpu: number;
 }
 
@@ -354,6 +356,7 @@ async function openLoop(label: string, procs: Proc[], rate: number, seconds: num
   const busy = new Set<Conversation>();
   const cpu0 = procs.map((p) => cpuOf(p.pid));
   const latencies: number[] = [];
+  const bySteps: number[][] = SCRIPT.map(() => []);
   let errors = 0;
   const total = rate * seconds;
   const t0 = performance.now();
@@ -366,6 +369,7 @@ async function openLoop(label: string, procs: Proc[], rate: number, seconds: num
     let c = convs.find((x) => !busy.has(x));
     if (!c) convs.push((c = new Conversation()));
     const conv = c;
+    const step = conv.nextStep;
     busy.add(conv);
     inflight.push(
       post(procs[i % procs.length]!.url, conv.body())
@@ -374,13 +378,14 @@ async function openLoop(label: string, procs: Proc[], rate: number, seconds: num
         })
         .finally(() => {
           latencies.push(performance.now() - due);
+          bySteps[step]!.push(performance.now() - due);
           busy.delete(conv);
         }),
     );
   }
   await Promise.all(inflight);
   const cpu = procs.reduce((sum, p, i) => sum + cpuOf(p.pid) - cpu0[i]!, 0);
-  return { label, turns: latencies.length, errors, latencies, cpu };
+  return { label, turns: latencies.length, errors, latencies, bySteps, cpu };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -600,6 +605,8 @@ async function main() {
   console.log('\nopen loop, one after the other');
   console.log(HEADER);
   for (const o of open) console.log(row(`${o.label}, ${RATE} turns/s offered`, o.turns, o.turns / SECONDS, o.latencies, cpuPerTurn(o), o.errors));
+  console.log('  p50 / p99 ms by step of the script');
+  for (const o of open) console.log(`  ${o.label.padEnd(44)} ${o.bySteps.map((l) => `${f1(pct(l, 50))}/${f1(pct(l, 99))}`.padStart(13)).join('')}`);
   console.log(`\n${fewStored} vs ${filled} stored conversations (filled in ${f1(fillS)} s, database file ${mb(dbBytes)}), interleaved, 50 conversations each`);
   console.log(HEADER);
   for (const t of scale) console.log(row(t.label, t.turns, t.turns / t.seconds, t.latencies, cpuPerTurn(t), t.errors));
@@ -663,7 +670,7 @@ async function main() {
       JSON.stringify(
         {
           closed: closed.map(summary),
-          open: open.map((o) => ({ label: o.label, p50: pct(o.latencies, 50), p99: pct(o.latencies, 99), cpuMsPerTurn: cpuPerTurn(o), errors: o.errors })),
+          open: open.map((o) => ({ label: o.label, p50: pct(o.latencies, 50), p99: pct(o.latencies, 99), p99BySteps: o.bySteps.map((l) => pct(l, 99)), cpuMsPerTurn: cpuPerTurn(o), errors: o.errors })),
           stored: scale.map(summary),
           memory: Object.fromEntries(measured.map((p) => [p.name, { idle: idle.get(p.name), ...after.get(p.name), quiet: quiet.get(p.name), under200MbAfterSeconds: under.get(p.name) }])),
           statePerConversationBytes: st.avg,
