@@ -178,7 +178,7 @@ class TickGroups<T> {
 }
 
 /** conversations whose last written eTag is kept in memory (SQLite): about 150 B each */
-const KEPT_ROWS = 5000;
+const KEPT_ETAGS = 5000;
 
 /**
  * A connection the server closed (a failover, a restart, terminated backends)
@@ -298,7 +298,7 @@ class SqliteStatements {
     for (const l of w.lines) this.line.run(w.key, l.at, l.role, storableText(l.text));
     this.written.delete(w.key);
     this.written.set(w.key, etag);
-    if (this.written.size > KEPT_ROWS) this.written.delete(this.written.keys().next().value as string);
+    if (this.written.size > KEPT_ETAGS) this.written.delete(this.written.keys().next().value as string);
     return etag;
   }
 }
