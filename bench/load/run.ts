@@ -29,7 +29,7 @@
  *         pair's floor with its database round trips;
  *       - Reclaim on PostgreSQL, two processes on one schema, requests
  *         alternating between them (skipped when no server answers); the
- *         PostgreSQL server's own CPU over the same span is reported beside it
+ *         PostgreSQL server's own CPU over its slices is reported beside it
  *         (it runs on the same cores).
  *  2. Open loop: a steady 200 turns/s offered to each, in turn; latency from the
  *     scheduled send time (no coordinated omission).
@@ -302,6 +302,9 @@ async function slice(t: Target, ms: number, record: boolean): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   await sleep(150); // the slice's last saves finish on the server side
   if (!record) return lat.length;
+  // the database server's span ends here, not at the target's next slice: other targets on the same server run in between
+  if (t.mark?.db) t.dbCpu! += postgresSpent(t.mark.db, postgresCpu());
+  t.mark!.db = undefined;
   t.turns += lat.length;
   t.errors += errors;
   t.seconds += seconds;
@@ -315,11 +318,13 @@ const cpuOfAll = (t: Target) => t.procs.reduce((sum, p) => sum + cpuOf(p.pid), 0
 function mark(t: Target): void {
   t.mark = { cpu: cpuOfAll(t), db: t.dbCpu !== undefined ? postgresCpu() : undefined };
 }
-/** Where it ends: the next slice's reconnecting, or the end of the run (so the work a turn leaves after its reply, done while the others' slices run, counts too). */
+/**
+ * Where it ends: the next slice's reconnecting, or the end of the run (so the work a turn leaves after its reply, done while
+ * the others' slices run, counts too). The database server's span ended with the slice (see slice()).
+ */
 function settle(t: Target): void {
   if (!t.mark) return;
   t.cpu += cpuOfAll(t) - t.mark.cpu;
-  if (t.mark.db) t.dbCpu! += postgresSpent(t.mark.db, postgresCpu());
   t.mark = undefined;
 }
 
