@@ -303,8 +303,11 @@ async function slice(t: Target, ms: number, record: boolean): Promise<number> {
   await sleep(150); // the slice's last saves finish on the server side
   if (!record) return lat.length;
   // the database server's span ends here, not at the target's next slice: other targets on the same server run in between
-  if (t.mark?.db) t.dbCpu! += postgresSpent(t.mark.db, postgresCpu());
-  t.mark!.db = undefined;
+  const span = t.mark!; // set by mark() above, since this slice is counted
+  if (span.db) {
+    t.dbCpu! += postgresSpent(span.db, postgresCpu());
+    span.db = undefined;
+  }
   t.turns += lat.length;
   t.errors += errors;
   t.seconds += seconds;
