@@ -20,6 +20,7 @@ import { Wording } from './engine/wording';
 import { ReclaimBot } from './channels/botframework/bot';
 import { ClientCachingAuthentication } from './channels/botframework/auth';
 import { ReclaimAdapter } from './channels/botframework/adapter';
+import { Gate } from './limits/gate';
 import { createServer } from './server';
 import { SecureLinks } from './evidence/secure-link';
 import { Notifier } from './handoff/notifier';
@@ -100,7 +101,8 @@ export async function createApp(config: Config, opts: { logger?: Logger; liveCon
   const bot = new ReclaimBot(engine);
 
   const auth = new ClientCachingAuthentication(new ConfigurationBotFrameworkAuthentication({ ...config.botFramework }));
-  const adapter = new ReclaimAdapter(auth);
+  const adapter = new ReclaimAdapter(auth, new Gate(config.maxConcurrentTurns));
+  metrics?.watchGate(adapter.gate);
   // Our faults: logged with context, the user told plainly; the conversation state is kept (never deleted).
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, conversation: context.activity.conversation?.id, channel: context.activity.channelId }, 'unhandled turn error');

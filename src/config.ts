@@ -39,6 +39,7 @@ export const configSchema = z.object({
   HELPDESK_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HELPDESK_WEBHOOK_RETRY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).default(1000)),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(256 * 1024)),
+  MAX_CONCURRENT_TURNS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(48)),
   DEMO_DIRECTORY: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
@@ -102,6 +103,8 @@ export interface Config {
   publicUrl: string;
   helpdeskWebhook?: { url: string; secret: string; baseBackoffMs: number };
   maxBodyBytes: number;
+  /** Bot Framework requests whose turn runs at once in this process (the others wait their turn); 0: no bound */
+  maxConcurrentTurns: number;
   demoDirectory: boolean;
   /** PostgreSQL for every store when set; otherwise the embedded SQLite database under dataDir */
   database: { url?: string; schema?: string; poolSize: number; sqliteCacheMb: number };
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { url: c.HELPDESK_WEBHOOK_URL, secret: c.HELPDESK_WEBHOOK_SECRET ?? '', baseBackoffMs: c.HELPDESK_WEBHOOK_RETRY_MS }
       : undefined,
     maxBodyBytes: c.MAX_BODY_BYTES,
+    maxConcurrentTurns: c.MAX_CONCURRENT_TURNS,
     demoDirectory: c.DEMO_DIRECTORY === 'on',
     database: { url: c.DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: c.DATABASE_POOL_SIZE, sqliteCacheMb: c.SQLITE_CACHE_MB },
     limits: {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics, one registry per app (tests run several apps in one
@@ -54,6 +54,20 @@ export class Metrics {
       registers,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'reclaim_' });
+  }
+
+  /** The Bot Framework requests running their turn and waiting for a place (src/limits/gate.ts), read when scraped. */
+  watchGate(gate: { inside: number; queued: number }): void {
+    new Gauge({
+      name: 'reclaim_turns_in_progress',
+      help: 'Bot Framework requests in this process: running their turn, or waiting for a place (MAX_CONCURRENT_TURNS)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.set({ state: 'running' }, gate.inside);
+        this.set({ state: 'waiting' }, gate.queued);
+      },
+    });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

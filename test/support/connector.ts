@@ -10,11 +10,16 @@ export interface FakeConnector {
   url: string;
   received: { conversationId: string; activity: any }[];
   textsFor(conversationId: string): string[];
+  /** with `hold`: answers the activities received so far, and from now on answers at once */
+  release(): void;
   close(): Promise<void>;
 }
 
-export async function startFakeConnector(): Promise<FakeConnector> {
+/** `hold`: a slow connector, which answers nothing until release() */
+export async function startFakeConnector({ hold = false } = {}): Promise<FakeConnector> {
   const received: FakeConnector['received'] = [];
+  let holding = hold;
+  const held: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -22,8 +27,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       const m = /\/v3\/conversations\/([^/]+)\/activities/.exec(req.url ?? '');
       if (req.method === 'POST' && m) {
         received.push({ conversationId: decodeURIComponent(m[1]!), activity: JSON.parse(body || '{}') });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `act-${received.length}` }));
+        const id = `act-${received.length}`;
+        const answer = () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id }));
+        };
+        if (holding) held.push(answer);
+        else answer();
       } else {
         res.writeHead(404);
         res.end();
@@ -35,6 +45,10 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     textsFor: (id) => received.filter((r) => r.conversationId === id && r.activity.type === 'message').map((r) => r.activity.text as string),
+    release: () => {
+      holding = false;
+      held.splice(0).forEach((answer) => answer());
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,6 +1,7 @@
 import { CloudAdapter, StatusCodes, type Activity, type TurnContext } from 'botbuilder';
-import { AuthenticationError } from 'botframework-connector';
+import { AuthenticationError, type BotFrameworkAuthentication } from 'botframework-connector';
 import type { Request, Response } from 'restify';
+import { Gate } from '../../limits/gate';
 
 /**
  * botbuilder's CloudAdapter with a leaner HTTP entry point for /api/messages.
@@ -15,18 +16,40 @@ import type { Request, Response } from 'restify';
  * expectReplies, an invoke's response), 401 for a failed authentication.
  * (The Direct Line and Slack routes and proactive messages use CloudAdapter's
  * own methods.)
+ *
+ * The requests it runs at once are bounded by `gate` (MAX_CONCURRENT_TURNS):
+ * a request holds its place from before authentication until its replies are
+ * about to be sent, so a slow channel connector never holds one.
  */
 export class ReclaimAdapter extends CloudAdapter {
+  constructor(
+    auth: BotFrameworkAuthentication,
+    readonly gate = new Gate(0),
+  ) {
+    super(auth);
+  }
+
   async processRequest(req: Request, res: Response, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     const activity = withDates(req.body as Activity);
     const header = req.headers.authorization;
+    const leave = await this.gate.enter();
     try {
-      const result = await this.processActivity(typeof header === 'string' ? header : '', activity, logic);
+      const result = await this.processActivity(typeof header === 'string' ? header : '', activity, async (context) => {
+        // the replies go out next (to the channel's connector, or into this response for expectReplies): the place is given back first
+        context.onSendActivities((_context, _activities, next) => {
+          leave();
+          return next();
+        });
+        await logic(context);
+      });
+      leave();
       res.send(result?.status ?? StatusCodes.OK, result?.body);
     } catch (err) {
       // anything else is our fault: the route's error handling logs it and answers 500
       if (!(err instanceof AuthenticationError)) throw err;
       res.send(StatusCodes.UNAUTHORIZED, { error: 'unauthorized', message: err.message });
+    } finally {
+      leave();
     }
   }
 }
