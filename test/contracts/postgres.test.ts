@@ -1,4 +1,4 @@
-import { openPostgres, type Db } from '../../src/storage/db';
+import { openPostgres, postgresPool, type Db } from '../../src/storage/db';
 import { randomBytes } from 'node:crypto';
 import { NEW_ITEM_ETAG, SqlStorage, StaleWriteError } from '../../src/storage/state';
 import { SqlDirectory } from '../../src/directory/sql';
@@ -125,6 +125,21 @@ describePg('PostgreSQL stores', () => {
     } finally {
       await Promise.all(opened.map(({ db }) => db.destroy()));
       await s.drop();
+    }
+  });
+
+  test('connections stay open through a quiet spell (the first turns after it do not wait for new ones)', async () => {
+    const { db, close } = await fresh();
+    try {
+      const pool = postgresPool(db)!;
+      const pids = async () => (await Promise.all([1, 2].map(() => pool.query<{ pid: number }>('select pg_backend_pid() as pid, pg_sleep(0.05)')))).map((r) => r.rows[0]!.pid).sort();
+      const before = await pids();
+      // pg-pool closes a connection idle for idleTimeoutMillis; 0 never does (waiting out a real timeout would take the suite 30 s)
+      expect(pool.options.idleTimeoutMillis).toBe(0);
+      expect(pool.idleCount).toBe(2);
+      expect(await pids()).toEqual(before);
+    } finally {
+      await close();
     }
   });
 
