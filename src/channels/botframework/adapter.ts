@@ -42,7 +42,6 @@ export class ReclaimAdapter extends CloudAdapter {
         });
         await logic(context);
       });
-      leave();
       res.send(result?.status ?? StatusCodes.OK, result?.body);
     } catch (err) {
       // anything else is our fault: the route's error handling logs it and answers 500
