@@ -89,8 +89,8 @@ describe('log redaction', () => {
   });
 });
 
-describePg('log redaction on PostgreSQL', () => {
-  test('the DATABASE_URL password never reaches the log', async () => {
+describePg('on PostgreSQL: the log, and the dialog machines', () => {
+  test('the DATABASE_URL password never reaches the log; no dialog machine is kept between turns', async () => {
     const s = await freshSchema('l');
     const u = new URL(PG_URL);
     u.username = u.username || 'postgres';
@@ -99,9 +99,14 @@ describePg('log redaction on PostgreSQL', () => {
     try {
       bot = await startTestBot({ DATABASE_URL: u.toString(), DATABASE_SCHEMA: s.schema });
       await bot.send(userMessage('pg-log', 'hello'));
+      await bot.send(userMessage('pg-log', 'i forgot my password'));
       const log = fs.readFileSync(bot.logFile, 'utf8');
       expect(log).toMatch(/"database":"postgres"/);
       expect(log).not.toContain('db-Secret-Pass-42');
+      // on PostgreSQL no machine is kept between turns (the record is read every turn anyway): the second turn revives it
+      const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+      expect(metrics).toMatch(/^reclaim_dialog_machines_total\{source="revived"\} 1$/m);
+      expect(metrics).not.toMatch(/^reclaim_dialog_machines_total\{source="kept"\}/m);
     } finally {
       await bot?.close();
       await s.drop();
