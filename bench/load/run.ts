@@ -647,7 +647,7 @@ async function main() {
   );
   console.log(
     `  turns that carried on with the machine kept from their conversation's last turn (all runs): SQLite ${pc(kept.sqlite)}` +
-      (pgProcs.length ? `, PostgreSQL ×2 ${pc(kept.postgres)} (its requests alternate between its processes, so a conversation's next turn lands on either)` : ''),
+      (pgProcs.length ? `, PostgreSQL ×2 ${pc(kept.postgres)} (no machine is kept on PostgreSQL: the record is read every turn anyway)` : ''),
   );
   console.log(
     `  for reading the above: the echo bot on Reclaim's HTTP entry costs ${ratio(cpuPerTurn(leanC), cpuPerTurn(echoC))} of the stock one; ` +
